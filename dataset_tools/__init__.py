@@ -1,0 +1,1 @@
+"""Dataset side of the TiMe kit: book -> paragraphs -> dialogs -> TiMe datasets."""

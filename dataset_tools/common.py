@@ -1,0 +1,93 @@
+"""Small shared pieces: the user-facing error, atomic writes, stats files."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+log = logging.getLogger("time-kit")
+
+
+class KitError(Exception):
+    """An error the user can fix; printed as one line, no traceback."""
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+
+
+def cli_main(func):
+    """Wraps a click command body: KitError and bad files become one line + exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        setup_logging()
+        try:
+            return func(*args, **kwargs)
+        except KitError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; finished outputs are intact, re-run to continue", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8"):
+    """Writes to a temp file beside `path` and renames it into place on success,
+    so a crash never leaves a finished-looking file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        kw = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
+        with os.fdopen(fd, mode, **kw) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    with atomic_write(path) as f:
+        json.dump(obj, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+
+
+def write_stats(out_dir: str | os.PathLike, stage: str, stats: dict, started: float) -> None:
+    """Each stage leaves stats_<stage>.json; the summary reads them all."""
+    stats = dict(stats, seconds=round(time.perf_counter() - started, 3))
+    write_json(Path(out_dir) / f"stats_{stage}.json", stats)
+
+
+def require_file(path: str | os.PathLike, what: str, hint: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise KitError(f"{what} not found: {p} ({hint})")
+    return p
+
+
+def progress(iterable=None, **kw):
+    """tqdm on stderr, quiet when stderr is not a terminal unless TIME_KIT_PROGRESS=1."""
+    from tqdm.auto import tqdm
+
+    force = os.environ.get("TIME_KIT_PROGRESS")
+    disable = (not sys.stderr.isatty()) if force is None else force == "0"
+    return tqdm(iterable, file=sys.stderr, disable=disable, dynamic_ncols=True, **kw)

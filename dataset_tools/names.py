@@ -1,0 +1,334 @@
+"""Stage names: find person names in the replicas and write the dictionaries.
+
+1. Natasha NER (PER) over every replica paragraph, in batches.
+2. Clean each span down to its name parts (`Тогда Петя` -> `Петя`).
+3. Count every form in the text, completing what NER missed: other forms of
+   the found name lemmas (`Мите` after `Митя`) and pymorphy3 `Name` words
+   that stand mid-sentence.
+4. Decide each form's case in context (preposition, then Natasha's morphology
+   tagger where the form itself is ambiguous) and write dict_me.py/dict_ti.py.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import click
+
+from .common import cli_main, log, progress, require_file, write_json, write_stats
+from .dialogs import read_dialogs_jsonl
+from .dicts import dict_path, write_dict
+from .morph import parse_all, parse_top
+
+NAME_TAGS = ("Name", "Surn", "Patr")
+# Words NER tags as persons in fiction that must never become "я"/"ты".
+NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "черт", "чёрт", "богородица"}
+
+# Pronoun groups: gent = accs and datv = loct give the same pronoun.
+GROUP_OF_CASE = {
+    "nomn": "nomn", "voct": "nomn",
+    "gent": "gent", "gen1": "gent", "gen2": "gent", "accs": "gent", "acc2": "gent",
+    "datv": "datv", "loct": "datv", "loc1": "datv", "loc2": "datv",
+    "ablt": "ablt",
+}
+PRONOUNS = {
+    "me": {"nomn": "я", "gent": "меня", "datv": "мне", "ablt": "мной"},
+    "ti": {"nomn": "ты", "gent": "тебя", "datv": "тебе", "ablt": "тобой"},
+}
+NATASHA_CASE = {"Nom": "nomn", "Gen": "gent", "Acc": "gent", "Dat": "datv", "Loc": "datv", "Ins": "ablt"}
+PREP_GROUPS = {
+    **dict.fromkeys("у от до из без для около возле кроме после среди вместо мимо против "
+                    "напротив вокруг насчёт насчет ради".split(), {"gent"}),
+    **dict.fromkeys("к ко по благодаря навстречу".split(), {"datv"}),
+    **dict.fromkeys("о об обо при".split(), {"datv", "gent"}),
+    **dict.fromkeys("с со".split(), {"ablt", "gent"}),
+    **dict.fromkeys("в во на".split(), {"datv", "gent"}),
+    **dict.fromkeys("над надо под подо перед передо за между".split(), {"ablt", "gent"}),
+    **dict.fromkeys("про через сквозь".split(), {"gent"}),
+}
+
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_SENT_END = re.compile(r"[.!?…][»\"”')]*\s*$")
+
+
+def replica_text(segments) -> tuple[str, list[int]]:
+    """The replica as a paragraph (`— speech, — remark.`) and each segment's offset."""
+    text, offsets = "— ", []
+    for i, (_, seg) in enumerate(segments):
+        if i:
+            text += " — "
+        offsets.append(len(text))
+        text += seg
+    return text, offsets
+
+
+@functools.lru_cache(maxsize=200_000)
+def name_parse(word: str):
+    """The most likely parse of `word` tagged as a name part, or None."""
+    for p in parse_all(word):
+        if any(t in p.tag for t in NAME_TAGS) and p.score >= 0.05:
+            return p
+    return None
+
+
+@functools.lru_cache(maxsize=200_000)
+def is_name_part(word: str) -> bool:
+    """A capitalised word that can be part of a person's name."""
+    if not word[:1].isupper() or word.lower() in NOT_NAMES:
+        return False
+    if name_parse(word) is not None:
+        return True
+    # Unknown capitalised words (foreign or rare names) count inside an NER span.
+    return not get_known(word.lower())
+
+
+@functools.lru_cache(maxsize=200_000)
+def get_known(word: str) -> bool:
+    from .morph import get_morph
+
+    return get_morph().word_is_known(word)
+
+
+def lemma_of(word: str) -> str:
+    p = name_parse(word)
+    return (p.normal_form if p else word.lower()).replace("ё", "е")
+
+
+def clean_span(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """Splits an NER span into runs of real name parts."""
+    runs, cur = [], []
+    for w in words:
+        if is_name_part(w[2]):
+            cur.append(w)
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def load_ner():
+    from natasha import NewsEmbedding, NewsNERTagger
+
+    tagger = NewsNERTagger(NewsEmbedding())
+    tagger.batch_size = 64
+    return tagger
+
+
+def ner_name_words(texts: list[str], tagger) -> list[list[str]]:
+    """Name words (after cleaning) of each text, from Natasha NER."""
+    out = []
+    for text, markup in zip(texts, tagger.map(texts)):
+        found = []
+        for span in markup.spans:
+            if span.type != "PER":
+                continue
+            words = [(m.start() + span.start, m.end() + span.start, m.group(0))
+                     for m in WORD.finditer(text[span.start:span.stop])]
+            for run in clean_span(words):
+                found.append(" ".join(w for _, _, w in run))
+        out.append(found)
+    return out
+
+
+def sentence_start_before(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" «\"„“'(—–-")
+    return before == "" or bool(_SENT_END.search(before))
+
+
+class NameFinder:
+    """Collects name occurrences and decides each form's case."""
+
+    def __init__(self):
+        self.ner_forms: Counter[str] = Counter()
+        self.lemmas: set[str] = set()
+        self.ner_words: set[str] = set()
+
+    def add_ner(self, forms: list[str]) -> None:
+        for form in forms:
+            self.ner_forms[form] += 1
+            for w in form.split():
+                self.ner_words.add(w)
+                self.lemmas.add(lemma_of(w))
+
+    def is_name_word(self, word: str, mid_sentence: bool) -> bool:
+        if not word[:1].isupper() or word.lower() in NOT_NAMES:
+            return False
+        if word in self.ner_words:
+            return True
+        p = name_parse(word)
+        if p is None:
+            return False
+        if p.normal_form.replace("ё", "е") in self.lemmas:
+            return True
+        # pymorphy's Name words standing where a name stands (not a capital of a sentence start).
+        return mid_sentence and any(t in parse_top(word).tag for t in NAME_TAGS)
+
+    def occurrences(self, text: str):
+        """Yields (start, end, form) for each run of name words in `text`."""
+        run: list[tuple[int, int, str]] = []
+        for m in WORD.finditer(text):
+            w = m.group(0)
+            if not self.is_name_word(w, not sentence_start_before(text, m.start())):
+                if run:
+                    yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
+                    run = []
+                continue
+            if run and text[run[-1][1]:m.start()] == " " and len(run) < 3:
+                run.append((m.start(), m.end(), w))
+                continue
+            if run:
+                yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
+            run = [(m.start(), m.end(), w)]
+        if run:
+            yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
+
+
+def case_groups(form: str) -> set[str]:
+    """Pronoun groups the form can be in, from its name parses."""
+    head = form.split()[0]
+    groups = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(head)
+              if any(t in p.tag for t in NAME_TAGS) and p.tag.case}
+    groups.discard(None)
+    if not groups:
+        groups = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(head) if p.tag.case} - {None}
+    return groups or {"nomn"}
+
+
+def prev_word(text: str, start: int) -> str:
+    m = re.search(r"([^\W\d_]+)\s+$", text[:start])
+    return m.group(1).lower() if m else ""
+
+
+def group_in_context(form: str, text: str, start: int) -> str | None:
+    """The pronoun group of one occurrence, or None when only a tagger can tell."""
+    groups = case_groups(form)
+    if len(groups) == 1:
+        return next(iter(groups))
+    prep = PREP_GROUPS.get(prev_word(text, start))
+    if prep:
+        both = groups & prep
+        if len(both) == 1:
+            return next(iter(both))
+        groups = both or groups
+    return None
+
+
+def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
+    """Natasha's morphology tagger decides the case where the form is ambiguous."""
+    if not pending:
+        return []
+    from natasha import Doc, NewsEmbedding, NewsMorphTagger, Segmenter
+
+    seg, tagger = Segmenter(), NewsMorphTagger(NewsEmbedding())
+    out = []
+    for form, text, start in progress(pending, desc="names: case", unit="occ"):
+        doc = Doc(text)
+        doc.segment(seg)
+        doc.tag_morph(tagger)
+        case = None
+        for tok in doc.tokens:
+            if tok.start == start:
+                case = NATASHA_CASE.get((tok.feats or {}).get("Case"))
+                break
+        groups = case_groups(form)
+        out.append(case if case in groups else None)
+    return out
+
+
+def example_of(text: str, start: int, end: int, width: int = 70) -> str:
+    """A short excerpt of the replica around the name, on one line."""
+    if len(text) <= width:
+        return text
+    lo = max(0, min(start - width // 2, len(text) - width))
+    out = text[lo:lo + width].strip()
+    return ("…" if lo else "") + out + ("…" if lo + width < len(text) else "")
+
+
+def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
+    """Returns {form: {"count", "groups": Counter, "example", "ner"}}."""
+    tagger = tagger or load_ner()
+    finder = NameFinder()
+    dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
+    texts = [replica_text(rep)[0] for d in dialogs for rep in d]
+    for i in progress(range(0, len(texts), batch), desc="names: NER", unit="batch"):
+        for forms in ner_name_words(texts[i:i + batch], tagger):
+            finder.add_ner(forms)
+    forms: dict[str, dict] = {}
+    pending: list[tuple[str, str, int]] = []
+    for text in progress(texts, desc="names: count", unit="rep"):
+        for start, end, form in finder.occurrences(text):
+            info = forms.setdefault(form, {"count": 0, "groups": Counter(),
+                                           "example": example_of(text, start, end),
+                                           "ner": form in finder.ner_forms})
+            info["count"] += 1
+            g = group_in_context(form, text, start)
+            if g:
+                info["groups"][g] += 1
+            elif len(pending) < 20_000:
+                pending.append((form, text, start))
+    for (form, _, _), g in zip(pending, resolve_with_tagger(pending)):
+        forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
+    return forms
+
+
+_GROUP_ORDER = ["nomn", "gent", "datv", "ablt"]
+
+
+def choose_group(info: dict, form: str) -> str:
+    if info["groups"]:
+        return max(info["groups"].items(), key=lambda kv: (kv[1], -_GROUP_ORDER.index(kv[0])))[0]
+    return min(case_groups(form), key=_GROUP_ORDER.index)
+
+
+def dict_entries(forms: dict, mode: str) -> list[tuple[str, str, int, str]]:
+    rows = [(f, PRONOUNS[mode][choose_group(i, f)], i["count"], i["example"]) for f, i in forms.items()]
+    rows.sort(key=lambda r: (-r[2], r[0]))
+    return rows
+
+
+def top_names(forms: dict, n: int = 20) -> list[dict]:
+    """Names grouped by lemma of their first word, most frequent first."""
+    by_lemma: dict[str, dict] = defaultdict(lambda: {"count": 0, "forms": Counter()})
+    for form, info in forms.items():
+        key = " ".join(lemma_of(w) for w in form.split())
+        by_lemma[key]["count"] += info["count"]
+        by_lemma[key]["forms"][form] += info["count"]
+    rows = sorted(by_lemma.items(), key=lambda kv: -kv[1]["count"])[:n]
+    return [{"name": k.title(), "count": v["count"], "forms": [f for f, _ in v["forms"].most_common()]}
+            for k, v in rows]
+
+
+@click.command()
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@cli_main
+def main(out_dir, dict_dir):
+    """Find person names and write dict_me.py / dict_ti.py."""
+    t0 = time.perf_counter()
+    src = require_file(Path(out_dir) / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
+    log.info("loading Natasha NER")
+    forms = find_names(read_dialogs_jsonl(src))
+    if not forms:
+        log.warning("warning: no person names found; the me/ti datasets will equal the dialogs")
+    for mode in ("me", "ti"):
+        backup = write_dict(dict_dir, mode, dict_entries(forms, mode))
+        if backup:
+            log.warning(f"warning: {dict_path(dict_dir, mode)} had hand edits; the old file is kept as {backup}")
+    write_json(Path(out_dir) / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
+    stats = {
+        "forms": len(forms),
+        "occurrences": sum(i["count"] for i in forms.values()),
+        "found_by_ner": sum(1 for i in forms.values() if i["ner"]),
+        "top": top_names(forms),
+    }
+    write_stats(out_dir, "names", stats, t0)
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,115 @@
+"""Replica paragraphs: speech and author remarks (SPEC §2-4).
+
+A replica is parsed into segments, each ("s", text) for speech or ("r", text)
+for a remark, alternating and starting with speech. Segment texts are the
+source substrings with their punctuation intact, so later stages (TiMe) can
+still see where sentences end; the render_* functions apply the output rules.
+"""
+from __future__ import annotations
+
+import re
+
+from .morph import is_author_verb
+
+DASHES = "—–―−"
+# A leading dash: any dash kind, a typewriter "--", or a hyphen.
+_LEAD = re.compile(rf"^\s*(?:[{DASHES}]|--?)\s*")
+# A dash that may open or close a remark: right after punctuation (optionally
+# followed by closing quotes), with or without spaces between.
+_CUT = re.compile(rf"([,.!?…:;][»”\"')]*)\s*(?:[{DASHES}]|--|-(?![\d-]))\s*")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# The first clause of a segment ends at the first punctuation mark or dash.
+_CLAUSE_END = re.compile(rf"[,.!?…:;()«»\"{DASHES}]|\s-\s")
+
+# Dashes that stay inside text, written " — ". En dash and minus between or
+# before digits are ranges and signs (1941–1945, −5) and stay as they are.
+_INNER_DASH = re.compile(
+    rf"\s*(?:[—―]|--|–(?!\d)|(?<!\d)–|−(?!\d))\s*"
+    r"|(?<=[\s,.!?…:;])-(?![\d-])\s*|(?<=[^\W\d_])-(?=\s)\s*"
+)
+_SPACES = re.compile(r"\s+")
+_ONLY_DASHES = re.compile(rf"^[\s{DASHES}\-]*$")
+
+
+def is_replica(paragraph: str) -> bool:
+    """A paragraph that starts with a dash and has something after it."""
+    m = _LEAD.match(paragraph)
+    return bool(m) and not _ONLY_DASHES.match(paragraph)
+
+
+def is_remark(segment: str) -> bool:
+    """Author's words: a finite verb or gerund before the end of the first clause."""
+    m = _CLAUSE_END.search(segment)
+    clause = segment[: m.start()] if m else segment
+    return any(is_author_verb(w.lower()) for w in _WORD.findall(clause))
+
+
+def split_replica(paragraph: str) -> list[tuple[str, str]]:
+    """Splits a replica paragraph into alternating speech/remark segments."""
+    body = paragraph[_LEAD.match(paragraph).end():]
+    segments: list[tuple[str, str]] = []
+    kind, start = "s", 0
+    for m in _CUT.finditer(body):
+        cut_at = m.start() + len(m.group(1))  # punctuation stays with the text before
+        nxt = body[m.end():]
+        if kind == "s":
+            if not nxt.strip() or not is_remark(nxt):
+                continue  # the dash belongs to the speech
+            segments.append(("s", body[start:cut_at].strip()))
+            kind = "r"
+        else:
+            segments.append(("r", body[start:cut_at].strip()))
+            kind = "s"
+        start = m.end()
+    segments.append((kind, body[start:].strip()))
+    return segments
+
+
+def clean_inner(text: str) -> str:
+    """Inner dashes as " — ", single spaces, nothing at the ends."""
+    text = _INNER_DASH.sub(" — ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def render_speech(text: str, before_remark: bool) -> str:
+    text = clean_inner(text)
+    if before_remark and text.endswith(",") and not text.endswith(",,"):
+        text = text[:-1].rstrip()
+    return text
+
+
+def render_remark(text: str) -> str:
+    text = clean_inner(text)
+    if text[-1:] in (",", ":", ";"):
+        text = text[:-1]
+    elif text.endswith(".") and not text.endswith(("..", "!.", "?.")):
+        text = text[:-1]
+    return text.rstrip()
+
+
+def _render(segments: list[tuple[str, str]], left: str, right: str) -> str:
+    parts = []
+    last = len(segments) - 1
+    for i, (kind, text) in enumerate(segments):
+        if kind == "s":
+            piece = render_speech(text, before_remark=i < last)
+        else:
+            piece = render_remark(text)
+            piece = f"{left}{piece}{right}" if piece else ""
+        if piece:
+            parts.append(piece)
+    return " ".join(parts)
+
+
+def render_char(segments: list[tuple[str, str]]) -> str:
+    """dialogs.txt line: <char>speech (remark) speech."""
+    return "<char>" + _render(segments, "(", ")")
+
+
+def render_raw(segments: list[tuple[str, str]], first: bool) -> str:
+    """raw_dialogs.txt line: remarks between |, '@' opens a dialog."""
+    return ("@" if first else "") + _render(segments, "|", "|")
+
+
+def replica_to_char(paragraph: str) -> str:
+    return render_char(split_replica(paragraph))

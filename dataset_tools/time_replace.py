@@ -1,0 +1,254 @@
+"""Stage time: names -> pronouns, writing me_dialogs.txt and ti_dialogs.txt (SPEC §5).
+
+Works on the parsed segments of dialogs.jsonl, so it still sees the source
+punctuation around remarks (sentence starts) and renders lines exactly as the
+dialogs stage does: a replica with nothing to replace stays byte-identical.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from .common import atomic_write, cli_main, progress, require_file, write_stats
+from .dialogs import read_dialogs_jsonl
+from .dicts import dict_path, load_dict
+from .morph import parse_all, parse_top
+from .replicas import render_char
+
+NOMINATIVE = {"я": "1per", "ты": "2per"}
+PERSON_OF = {"я": "1per", "меня": "1per", "мне": "1per", "мной": "1per", "мною": "1per",
+             "ты": "2per", "тебя": "2per", "тебе": "2per", "тобой": "2per", "тобою": "2per"}
+# Prepositions that take their long form before a first-person pronoun.
+LONG_PREP = {
+    ("о", "мне"): "обо", ("о", "меня"): "обо", ("об", "мне"): "обо", ("об", "меня"): "обо",
+    ("к", "мне"): "ко", ("с", "мной"): "со", ("в", "мне"): "во",
+    ("над", "мной"): "надо", ("под", "мной"): "подо", ("перед", "мной"): "передо",
+}
+# A name right after these is being introduced and stays: "меня зовут Тимур".
+INTRO_LEMMAS = {"звать", "называть", "назвать", "называться", "зваться", "именовать",
+                "величать", "кликать", "окрестить", "нарекать", "наречь"}
+INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке"}
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
+_SENT_END_PUNCT = ".!?…"
+_OPENERS = " «\"„“'(—–-"
+
+
+def build_matcher(keys) -> re.Pattern | None:
+    """Whole-word, case-sensitive, longest key first; spaces in keys match any run of spaces."""
+    keys = sorted(set(keys), key=len, reverse=True)
+    if not keys:
+        return None
+    alts = "|".join(r"\s+".join(map(re.escape, k.split())) for k in keys)
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
+
+
+def _sentence_start(segments, i: int, text: str, start: int) -> bool:
+    before = text[:start].rstrip(_OPENERS)
+    if before:
+        return before.rstrip("»\"”')")[-1:] in _SENT_END_PUNCT
+    if i == 0:
+        return True
+    prev = segments[i - 1][1].rstrip().rstrip("»\"”')")
+    return prev[-1:] in _SENT_END_PUNCT
+
+
+def _is_intro(text: str, start: int) -> bool:
+    clause = _CLAUSE_STOP.split(text[:start])[-1]
+    words = _WORD.findall(clause)[-3:]
+    for w in words:
+        lw = w.lower()
+        if lw in INTRO_WORDS or parse_top(lw).normal_form in INTRO_LEMMAS:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=100_000)
+def _agree(word: str, person: str) -> str | None:
+    """Re-inflects a present/future 3rd-person singular verb, else None."""
+    p = parse_top(word.lower())
+    t = p.tag
+    if t.POS != "VERB" or t.person != "3per" or t.number != "sing" or t.tense not in ("pres", "futr"):
+        return None
+    new = p.inflect({person, "sing", t.tense})
+    if new is None or new.tag.tense != t.tense:
+        return None
+    out = new.word
+    return out[:1].upper() + out[1:] if word[:1].isupper() else out
+
+
+def _find_verb(text: str, start: int, end: int, person: str):
+    """The nearest agreeing verb of the name's clause, 3 words away at most."""
+    left = _CLAUSE_STOP.split(text[:start])[-1]
+    lstart = start - len(left)
+    right = _CLAUSE_STOP.split(text[end:])[0]
+    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in _WORD.finditer(left)][-3:]
+    after = [(m.start() + end, m.end() + end, m.group(0)) for m in _WORD.finditer(right)][:3]
+    cands = []
+    for dist, w in enumerate(after):
+        cands.append((dist, 0, w))
+    for dist, w in enumerate(reversed(before)):
+        cands.append((dist, 1, w))
+    for _, _, (a, b, w) in sorted(cands):
+        if any(p.tag.POS in ("NOUN", "NPRO") and p.tag.case == "nomn" for p in parse_all(w.lower())[:1]):
+            return None  # another subject stands in between
+        new = _agree(w, person)
+        if new:
+            return a, b, new
+    return None
+
+
+def _cap(s: str, on: bool) -> str:
+    return s[:1].upper() + s[1:] if on else s
+
+
+class Replacer:
+    def __init__(self, mapping: dict[str, str]):
+        self.mapping = {k: v for k, v in mapping.items() if v is not None}
+        self.matcher = build_matcher(self.mapping)
+        self.stats: Counter[str] = Counter()
+
+    def value_for(self, found: str) -> str:
+        return self.mapping[" ".join(found.split())]
+
+    def replica(self, segments):
+        """Returns new segments (tuples), unchanged object when nothing matched."""
+        if self.matcher is None:
+            return segments
+        out = [list(s) for s in segments]
+        changed = False
+        cap_next = False
+        for i, (kind, text) in enumerate(segments):
+            new = self._segment(segments, i, kind, text)
+            if cap_next and kind == "s" and new:
+                new = new[:1].upper() + new[1:]
+                cap_next = False
+            if new != text:
+                changed = True
+                if kind == "s" and not new.strip() and _sentence_start(segments, i, text, 0):
+                    cap_next = True  # a removed leading address: the next speech starts the sentence
+                out[i][1] = new
+        if not changed:
+            return segments
+        if not any(t.strip() for k, t in out if k == "s") and any(k == "s" and t.strip() for k, t in segments):
+            self.stats["vocatives_kept_sole"] += 1
+            return segments  # the replica was only an address; keep it whole
+        return [tuple(s) for s in out]
+
+    def _segment(self, segments, i, kind, text):
+        edits = []  # (start, end, replacement)
+        for m in self.matcher.finditer(text):
+            a, b = m.span()
+            value = self.value_for(m.group(0))
+            low = value.lower()
+            if _is_intro(text, a):
+                self.stats["introductions_kept"] += 1
+                continue
+            starts = _sentence_start(segments, i, text, a)
+            if kind == "s" and low in NOMINATIVE:
+                voc = self._vocative(text, a, b, starts)
+                if voc:
+                    edits.append(voc)
+                    self.stats["vocatives_removed"] += 1
+                    continue
+            edits.append((a, b, _cap(low, starts)))
+            self.stats[f"replaced_{low}"] += 1
+            person = PERSON_OF.get(low)
+            prev = re.search(r"([^\W\d_]+)(\s+)$", text[:a])
+            if prev:
+                long = LONG_PREP.get((prev.group(1).lower(), low))
+                if long:
+                    w = prev.group(1)
+                    edits.append((prev.start(1), prev.end(1), _cap(long, w[:1].isupper())))
+                    self.stats["prepositions_lengthened"] += 1
+            if person and low in NOMINATIVE:
+                verb = _find_verb(text, a, b, person)
+                if verb:
+                    edits.append(verb)
+                    self.stats["verbs_reinflected"] += 1
+        if not edits:
+            return text
+        edits.sort()
+        result, pos = [], 0
+        for a, b, rep in edits:
+            if a < pos:
+                continue  # overlaps an earlier edit
+            result.append(text[pos:a])
+            result.append(rep)
+            pos = b
+        result.append(text[pos:])
+        return "".join(result)
+
+    @staticmethod
+    def _vocative(text, a, b, starts):
+        """An address set off by commas or ending the sentence: its removal edit."""
+        before = text[:a].rstrip()
+        after = text[b:]
+        after_s = after.lstrip()
+        left_ok = starts or before.endswith(",")
+        nxt = after_s[:1]
+        if not left_ok or not (nxt == "" or nxt in ",!?.…"):
+            return None
+        if nxt == ",":
+            # "Костя, иди" -> "Иди"; "Послушай, Ваня, это" -> "Послушай, это"
+            end = b + (len(after) - len(after_s)) + 1
+            rest = text[end:]
+            end += len(rest) - len(rest.lstrip())
+            if starts and end < len(text):
+                return a, end + 1, text[end].upper()
+            return a, end, ""
+        if before.endswith(","):
+            # "Иди сюда, Костя!" -> "Иди сюда!"
+            return len(before) - 1, b, ""
+        # The name is a whole sentence ("Костя! Иди сюда"): drop it with its mark.
+        m = re.match(r"\s*[!?.…]+\s*", after)
+        end = b + (m.end() if m else 0)
+        return a, end, ""
+
+
+def replace_dialogs(dialogs, replacer: Replacer):
+    for dialog in dialogs:
+        yield [replacer.replica(rep) for rep in dialog]
+
+
+def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
+    out_dir = Path(out_dir)
+    src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
+    reps = {m: Replacer(load_dict(dict_path(dict_dir, m))) for m in ("me", "ti")}
+    total = sum(1 for _ in open(src, encoding="utf-8"))
+    stats = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
+    with atomic_write(out_dir / "me_dialogs.txt") as fme, atomic_write(out_dir / "ti_dialogs.txt") as fti:
+        for dialog in progress(read_dialogs_jsonl(src), total=total, desc="time", unit="dlg"):
+            stats["dialogs"] += 1
+            stats["lines"] += len(dialog)
+            for mode, f in (("me", fme), ("ti", fti)):
+                new = [reps[mode].replica(rep) for rep in dialog]
+                if any(n is not o for n, o in zip(new, dialog)):
+                    stats[f"changed_{mode}"] += 1
+                for rep in new:
+                    f.write(render_char(rep) + "\n")
+                f.write("\n")
+    for mode, r in reps.items():
+        stats[mode] = dict(sorted(r.stats.items()))
+    return stats
+
+
+@click.command()
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@cli_main
+def main(out_dir, dict_dir):
+    """Replace names with pronouns using the (possibly hand-edited) dictionaries."""
+    t0 = time.perf_counter()
+    stats = write_time(out_dir, dict_dir)
+    write_stats(out_dir, "time", stats, t0)
+
+
+if __name__ == "__main__":
+    main()

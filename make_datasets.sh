@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Book -> dialogs -> TiMe (me/ti) datasets -> training file.
+# Stages: prepare -> dialogs -> names -> time -> assemble (see README).
+set -euo pipefail
+
+# Source book: a .txt/.fb2 file or a folder of them (UTF-8, CP1251, KOI8-R, UTF-16).
+SRC_FILE="${SRC_FILE:-raw.txt}"
+# Training file name: {BASE_NAME}.txt and {BASE_NAME}_val.txt.
+BASE_NAME="${BASE_NAME:-dataset}"
+# Where the dataset files go.
+OUT_DIR="${OUT_DIR:-.}"
+# Where the hand-editable name dictionaries live (dict_me.py, dict_ti.py).
+DICT_DIR="${DICT_DIR:-dicts}"
+# Share of dialogs kept aside for validation (0 = none).
+VAL_SHARE="${VAL_SHARE:-0.02}"
+# Random seed of the validation split.
+SEED="${SEED:-42}"
+# First stage to run: prepare, dialogs, names, time or assemble.
+STAGE="${STAGE:-prepare}"
+# Last stage to run.
+STOP_STAGE="${STOP_STAGE:-assemble}"
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+kit_parse_args "${BASH_SOURCE[0]}" "$@"
+KIT_STAGES=(prepare dialogs names time assemble)
+kit_check_stages
+kit_check_int SEED
+[[ "$VAL_SHARE" =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || kit_die "VAL_SHARE must be a number from 0 to 1, got '$VAL_SHARE'"
+kit_ensure_venv
+kit_log_effective "${BASH_SOURCE[0]}"
+
+mkdir -p "$OUT_DIR"
+export PYTHONPATH="$KIT_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+py() { "$KIT_PY" -m "$@"; }
+
+if kit_stage_on prepare; then
+    kit_log "stage prepare: $SRC_FILE -> $OUT_DIR/paragraphs.txt"
+    rm -f "$OUT_DIR"/stats_*.json
+    py dataset_tools.prepare --src "$SRC_FILE" --out-dir "$OUT_DIR"
+fi
+if kit_stage_on dialogs; then
+    kit_log "stage dialogs: paragraphs.txt -> dialogs.txt, raw_dialogs.txt, dialogs.jsonl"
+    py dataset_tools.dialogs --out-dir "$OUT_DIR"
+fi
+if kit_stage_on names; then
+    kit_log "stage names: dialogs.jsonl -> $DICT_DIR/dict_me.py, $DICT_DIR/dict_ti.py"
+    py dataset_tools.names --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
+fi
+if kit_stage_on time; then
+    kit_log "stage time: dialogs.jsonl + dictionaries -> me_dialogs.txt, ti_dialogs.txt"
+    py dataset_tools.time_replace --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
+fi
+if kit_stage_on assemble; then
+    kit_log "stage assemble: dialogs.txt, me_dialogs.txt, ti_dialogs.txt -> $BASE_NAME.txt, ${BASE_NAME}_val.txt"
+    py dataset_tools.assemble --out-dir "$OUT_DIR" --base-name "$BASE_NAME" --val-share "$VAL_SHARE" --seed "$SEED"
+fi
+py dataset_tools.summary --out-dir "$OUT_DIR"
