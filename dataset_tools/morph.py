@@ -27,3 +27,13 @@ def is_author_verb(word: str) -> bool:
     if tag.POS == "GRND":
         return True
     return tag.POS == "VERB" and tag.mood != "impr"
+
+
+@functools.lru_cache(maxsize=200_000)
+def may_be_author_verb(word: str) -> bool:
+    """Any reading is a finite (non-imperative) verb or a gerund: for the first
+    word of a remark, where `начала`, `перепела`, `зубрил` are verbs."""
+    for p in parse_all(word):
+        if p.tag.POS == "GRND" or (p.tag.POS == "VERB" and p.tag.mood != "impr"):
+            return True
+    return False

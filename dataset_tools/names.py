@@ -25,7 +25,8 @@ from .morph import parse_all, parse_top
 
 NAME_TAGS = ("Name", "Surn", "Patr")
 # Words NER tags as persons in fiction that must never become "я"/"ты".
-NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "черт", "чёрт", "богородица"}
+NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "христе", "христа", "иисус", "иисусе",
+             "иисуса", "черт", "чёрт", "богородица", "богородице"}
 
 # Pronoun groups: gent = accs and datv = loct give the same pronoun.
 GROUP_OF_CASE = {
@@ -81,8 +82,16 @@ def is_name_part(word: str) -> bool:
         return False
     if name_parse(word) is not None:
         return True
-    # Unknown capitalised words (foreign or rare names) count inside an NER span.
-    return not get_known(word.lower())
+    # Unknown capitalised nouns (foreign or rare names: Кнапс, Базиль) count
+    # inside an NER span; drawn-out interjections (А-аа, Что-о-о) do not.
+    low = word.lower()
+    return (
+        not get_known(low)
+        and "-" not in word
+        and len(word) >= 3
+        and not re.search(r"(.)\1\1", low)
+        and parse_top(low).tag.POS == "NOUN"
+    )
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -188,15 +197,25 @@ class NameFinder:
             yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
 
 
-def case_groups(form: str) -> set[str]:
-    """Pronoun groups the form can be in, from its name parses."""
-    head = form.split()[0]
-    groups = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(head)
-              if any(t in p.tag for t in NAME_TAGS) and p.tag.case}
-    groups.discard(None)
-    if not groups:
-        groups = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(head) if p.tag.case} - {None}
-    return groups or {"nomn"}
+ALL_GROUPS = frozenset({"nomn", "gent", "datv", "ablt"})
+
+
+@functools.lru_cache(maxsize=100_000)
+def case_groups(form: str) -> frozenset[str]:
+    """Pronoun groups the form can be in: the groups every name word of it
+    allows (`Анисима Григорьича` is gent/accs, not nomn). A form with no
+    known name word can be in any case, and context decides."""
+    groups = set(ALL_GROUPS)
+    for w in form.split():
+        if not get_known(w.lower()):
+            continue  # pymorphy's guesses for unknown names are often plural forms
+        g = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(w)
+             if any(t in p.tag for t in NAME_TAGS) and p.tag.case and p.score >= 0.05
+             and p.tag.number != "plur"}
+        g.discard(None)
+        if g and g & groups:
+            groups &= g
+    return frozenset(groups)
 
 
 def prev_word(text: str, start: int) -> str:
@@ -209,7 +228,10 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
     groups = case_groups(form)
     if len(groups) == 1:
         return next(iter(groups))
-    prep = PREP_GROUPS.get(prev_word(text, start))
+    pw = prev_word(text, start)
+    if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
+        return "nomn"  # "прогнусавил Перегарин": the subject right after its verb
+    prep = PREP_GROUPS.get(pw)
     if prep:
         both = groups & prep
         if len(both) == 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .morph import is_author_verb
+from .morph import is_author_verb, may_be_author_verb
 
 DASHES = "—–―−"
 # A leading dash: any dash kind, a typewriter "--", or a hyphen.
@@ -41,7 +41,16 @@ def is_remark(segment: str) -> bool:
     """Author's words: a finite verb or gerund before the end of the first clause."""
     m = _CLAUSE_END.search(segment)
     clause = segment[: m.start()] if m else segment
-    return any(is_author_verb(w.lower()) for w in _WORD.findall(clause))
+    words = _WORD.findall(clause)
+    if not words:
+        return False
+    # A remark usually opens with its verb in lower case ("— начала она"), so
+    # any verb reading of a lower-case first word counts; elsewhere the most
+    # likely reading decides.
+    first = words[0]
+    if first[:1].islower() and may_be_author_verb(first):
+        return True
+    return any(is_author_verb(w.lower()) for w in words)
 
 
 def split_replica(paragraph: str) -> list[tuple[str, str]]:
