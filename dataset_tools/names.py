@@ -80,8 +80,10 @@ def is_name_part(word: str) -> bool:
     """A capitalised word that can be part of a person's name."""
     if not word[:1].isupper() or word.lower() in NOT_NAMES:
         return False
-    if name_parse(word) is not None:
-        return True
+    p = name_parse(word)
+    if p is not None:
+        # "Иду" is a verb far more often than the name Ида.
+        return p.score >= 0.3 or p is parse_top(word)
     # Unknown capitalised nouns (foreign or rare names: Кнапс, Базиль) count
     # inside an NER span; drawn-out interjections (А-аа, Что-о-о) do not.
     low = word.lower()
@@ -187,7 +189,7 @@ class NameFinder:
                     yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
                     run = []
                 continue
-            if run and text[run[-1][1]:m.start()] == " " and len(run) < 3:
+            if run and text[run[-1][1]:m.start()] == " " and len(run) < 3 and continues_name(w):
                 run.append((m.start(), m.end(), w))
                 continue
             if run:
@@ -198,6 +200,15 @@ class NameFinder:
 
 
 ALL_GROUPS = frozenset({"nomn", "gent", "datv", "ablt"})
+
+
+@functools.lru_cache(maxsize=100_000)
+def continues_name(word: str) -> bool:
+    """A patronymic, surname or unknown word extends a name; a second first
+    name starts another person (`Маша Васе`)."""
+    if not get_known(word.lower()):
+        return True
+    return any(("Patr" in p.tag or "Surn" in p.tag) for p in parse_all(word))
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -195,6 +195,8 @@ class Replacer:
         nxt = after_s[:1]
         if not left_ok or not (nxt == "" or nxt in ",!?.…"):
             return None
+        if nxt == "?" and not before.endswith(","):
+            return None  # "Григорий?" asks about the name; it is replaced, not removed
         if nxt == ",":
             # "Костя, иди" -> "Иди"; "Послушай, Ваня, это" -> "Послушай, это"
             end = b + (len(after) - len(after_s)) + 1
