@@ -17,7 +17,7 @@ HEADER = {
     "me": "first-person pronoun (me dataset)",
     "ti": "second-person pronoun (ti dataset)",
 }
-_CHECKSUM = re.compile(r"^# checksum: ([0-9a-f]{16})$", re.M)
+_CHECKSUM = re.compile(r"^# checksum: ([0-9a-f]{16})\n?", re.M)
 
 
 def dict_path(dict_dir: str | Path, mode: str) -> Path:

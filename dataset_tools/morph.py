@@ -13,7 +13,11 @@ def get_morph():
 
 @functools.lru_cache(maxsize=200_000)
 def parse_all(word: str):
-    return tuple(get_morph().parse(word))
+    try:
+        return tuple(get_morph().parse(word))
+    except (KeyError, ValueError):
+        # pymorphy3 fails on some rare scripts (Tangut...): treat as unknown.
+        return tuple(get_morph().parse("?"))
 
 
 def parse_top(word: str):

@@ -332,8 +332,8 @@ def top_names(forms: dict, n: int = 20) -> list[dict]:
         by_lemma[key]["count"] += info["count"]
         by_lemma[key]["forms"][form] += info["count"]
     rows = sorted(by_lemma.items(), key=lambda kv: -kv[1]["count"])[:n]
-    return [{"name": k.title(), "count": v["count"], "forms": [f for f, _ in v["forms"].most_common()]}
-            for k, v in rows]
+    return [{"name": v["forms"].most_common(1)[0][0], "count": v["count"],
+             "forms": [f for f, _ in v["forms"].most_common()]} for _, v in rows]
 
 
 @click.command()

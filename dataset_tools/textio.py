@@ -169,7 +169,7 @@ def read_fb2(path: Path) -> list[str]:
         for p in body.iter("{*}p", "{*}v", "{*}subtitle", "{*}text-author"):
             if p.getparent() is not None and etree.QName(p.getparent()).localname in ("p", "v"):
                 continue
-            text = " ".join(clean_line(t) for t in p.itertext())
+            text = "".join(p.itertext()).translate(_TRANSLATE)
             for piece in text.splitlines():
                 q = normalize_paragraph(clean_line(piece))
                 if q:

@@ -1,0 +1,49 @@
+"""Names stage with real Natasha NER and pymorphy3: cleaning, completion, cases."""
+from dataset_tools.names import dict_entries, find_names, is_name_part
+from dataset_tools.replicas import split_replica
+
+
+def dialogs_of(*pars):
+    return [[split_replica(p) for p in pars]]
+
+
+def test_glued_words_are_cleaned(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Тогда Петя придёт, — сказал он.",
+        "— Спроси Олю, — ответила Маша.",
+        "— Потом Митя уедет.",
+        "— Ого, как поздно!",
+    ), tagger=ner_tagger)
+    assert {"Петя", "Маша"} <= set(forms)
+    for junk in ("Тогда Петя", "Спроси Олю", "Потом Митя", "Ого", "Тогда", "Спроси"):
+        assert junk not in forms
+
+
+def test_completion_finds_other_forms(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Митя пришёл, — сказала Оля.",
+        "— Дай Мите хлеба, — попросила она.",
+    ), tagger=ner_tagger)
+    assert "Мите" in forms
+
+
+def test_cases_in_context(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Вася пришёл, — сказала Маша.",
+        "— Видела Васю? — спросила она.",
+        "— Дай Васе хлеба, — сказала Маша.",
+        "— С Васей не пропадёшь, — сказала Маша.",
+        "— Передайте Ивану Петровичу, — сказал Вася.",
+    ), tagger=ner_tagger)
+    me = {f: p for f, p, _, _ in dict_entries(forms, "me")}
+    ti = {f: p for f, p, _, _ in dict_entries(forms, "ti")}
+    assert me["Вася"] == "я" and ti["Вася"] == "ты"
+    assert me["Васю"] == "меня" and me["Васе"] == "мне" and me["Васей"] == "мной"
+    assert me["Ивану Петровичу"] == "мне"
+    assert [f for f, *_ in dict_entries(forms, "me")][0] == "Маша"  # most frequent first
+
+
+def test_name_parts():
+    assert is_name_part("Маша") and is_name_part("Степан")
+    for w in ("Тогда", "Ого", "Иду", "Что-о-о", "маша"):
+        assert not is_name_part(w)
