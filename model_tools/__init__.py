@@ -1,0 +1,2 @@
+"""Model side of the TiMe kit: default model, <char> token, training, chat."""
+CHAR_TOKEN = "<char>"
