@@ -234,12 +234,28 @@ def prev_word(text: str, start: int) -> str:
     return m.group(1).lower() if m else ""
 
 
+SPEECH_VERBS = {"сказать", "говорить", "шепнуть", "шептать", "крикнуть", "кричать", "ответить", "отвечать",
+                "заметить", "замечать", "сообщить", "объяснить", "объяснять", "повторить", "повторять",
+                "пообещать", "обещать", "признаться", "бросить", "проговорить", "пробормотать", "возразить"}
+
+
+def _after_speech_verb(text: str, start: int, need_pronoun: bool) -> bool:
+    """`говорила она Гурову`; with no pronoun between (`сказал Самойленко`) an
+    indeclinable name is the subject, so then the pronoun is required."""
+    words = re.findall(r"[^\W\d_]+", text[:start])[-2:]
+    if len(words) == 2 and parse_top(words[1].lower()).tag.POS == "NPRO":
+        return parse_top(words[0].lower()).normal_form in SPEECH_VERBS
+    return not need_pronoun and bool(words) and parse_top(words[-1].lower()).normal_form in SPEECH_VERBS
+
+
 def group_in_context(form: str, text: str, start: int) -> str | None:
     """The pronoun group of one occurrence, or None when only a tagger can tell."""
     groups = case_groups(form)
     if len(groups) == 1:
         return next(iter(groups))
     pw = prev_word(text, start)
+    if "datv" in groups and _after_speech_verb(text, start, need_pronoun="nomn" in groups):
+        return "datv"  # "говорила она Гурову": the one spoken to
     if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
         return "nomn"  # "прогнусавил Перегарин": the subject right after its verb
     prep = PREP_GROUPS.get(pw)

@@ -42,7 +42,8 @@ def format_summary(st: dict) -> str:
                 f"{mode}: dialogs changed {t[f'changed_{mode}']}/{t['dialogs']}; replaced: {repl}; "
                 f"verbs re-inflected {s.get('verbs_reinflected', 0)}, vocatives removed "
                 f"{s.get('vocatives_removed', 0)}, introductions kept {s.get('introductions_kept', 0)}, "
-                f"prepositions lengthened {s.get('prepositions_lengthened', 0)}"
+                f"prepositions lengthened {s.get('prepositions_lengthened', 0)}, "
+                f"attached names kept {s.get('attached_kept', 0)}"
             )
     if "assemble" in st:
         a = st["assemble"]

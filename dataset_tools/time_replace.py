@@ -59,7 +59,12 @@ def _sentence_start(segments, i: int, text: str, start: int) -> bool:
     return prev[-1:] in _SENT_END_PUNCT
 
 
+_SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
+
+
 def _is_intro(text: str, start: int) -> bool:
+    if _SELF_INTRO.search(text[:start]):
+        return True  # "Я — Зиновьев, следователь", "Я Абогин"
     clause = _CLAUSE_STOP.split(text[:start])[-1]
     words = _WORD.findall(clause)[-3:]
     for w in words:
@@ -84,24 +89,62 @@ def _agree(word: str, person: str) -> str | None:
 
 
 def _find_verb(text: str, start: int, end: int, person: str):
-    """The nearest agreeing verb of the name's clause, 3 words away at most."""
+    """The nearest agreeing verb of the name's clause, 4 words away at most,
+    with no other subject (noun or pronoun in the nominative) in between."""
     left = _CLAUSE_STOP.split(text[:start])[-1]
     lstart = start - len(left)
     right = _CLAUSE_STOP.split(text[end:])[0]
-    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in _WORD.finditer(left)][-3:]
-    after = [(m.start() + end, m.end() + end, m.group(0)) for m in _WORD.finditer(right)][:3]
-    cands = []
-    for dist, w in enumerate(after):
-        cands.append((dist, 0, w))
-    for dist, w in enumerate(reversed(before)):
-        cands.append((dist, 1, w))
-    for _, _, (a, b, w) in sorted(cands):
-        if any(p.tag.POS in ("NOUN", "NPRO") and p.tag.case == "nomn" for p in parse_all(w.lower())[:1]):
-            return None  # another subject stands in between
-        new = _agree(w, person)
-        if new:
-            return a, b, new
-    return None
+    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in _WORD.finditer(left)][-4:]
+    after = [(m.start() + end, m.end() + end, m.group(0)) for m in _WORD.finditer(right)][:4]
+    found = []
+    for side, words in ((0, after), (1, list(reversed(before)))):
+        for dist, (a, b, w) in enumerate(words):
+            new = _agree(w, person)
+            if new:
+                found.append((dist, side, (a, b, new)))
+                break
+            top = parse_all(w.lower())[0].tag
+            if top.POS in ("NOUN", "NPRO") and top.case == "nomn":
+                break  # another subject stands in between
+    return min(found)[2] if found else None
+
+
+_GROUP_OF_PRONOUN = {"я": "nomn", "ты": "nomn", "меня": "gent", "тебя": "gent", "мне": "datv", "тебе": "datv",
+                     "мной": "ablt", "тобой": "ablt", "мною": "ablt", "тобою": "ablt"}
+
+
+def _attached(text: str, start: int, pronoun: str = "") -> bool:
+    """The name follows a common noun, an adjective, a possessive or
+    demonstrative pronoun, or an abbreviated title (Г., М-r, m-lle)."""
+    m = re.search(r"(\S+)\s+$", text[:start])
+    if not m:
+        return False
+    prev = m.group(1)
+    if re.fullmatch(r"(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)", prev):
+        return True
+    if not prev[-1:].isalpha():
+        return False
+    tag = parse_top(prev.lower()).tag
+    if any(t in tag for t in ("Name", "Surn", "Patr")):
+        return False
+    if tag.POS == "NOUN":
+        # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
+        # "машет рукой Зоя" is a verb's object followed by its subject.
+        from .names import GROUP_OF_CASE
+
+        group = _GROUP_OF_PRONOUN.get(pronoun)
+        return group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group
+    return tag.POS in ("ADJF", "PRTF") or "Apro" in tag
+
+
+def _apposition(text: str, start: int) -> bool:
+    """`моя жена, Луиза,` / `Лесничий этот, Сычиха`: the name explains a noun
+    phrase with a possessive or demonstrative pronoun; it is not an address."""
+    m = re.search(r"([^\W\d_]+)\s+([^\W\d_]+),\s*$", text[:start])
+    if not m:
+        return False
+    w1, w2 = (parse_top(x.lower()).tag for x in m.groups())
+    return ("Apro" in w1 and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2)
 
 
 def _cap(s: str, on: bool) -> str:
@@ -151,12 +194,20 @@ class Replacer:
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
+            if _apposition(text, a):
+                self.stats["attached_kept"] += 1
+                continue
             if kind == "s" and low in NOMINATIVE:
                 voc = self._vocative(text, a, b, starts)
                 if voc:
                     edits.append(voc)
                     self.stats["vocatives_removed"] += 1
                     continue
+            if _attached(text, a, low):
+                # "голос Ольги", "дед Иларион", "ваш Поликарп", "Г. Лаевскому": the
+                # name hangs on another word; "голос меня" is not Russian, keep it.
+                self.stats["attached_kept"] += 1
+                continue
             edits.append((a, b, _cap(low, starts)))
             self.stats[f"replaced_{low}"] += 1
             person = PERSON_OF.get(low)
@@ -208,7 +259,10 @@ class Replacer:
         if before.endswith(","):
             # "Иди сюда, Костя!" -> "Иди сюда!"
             return len(before) - 1, b, ""
-        # The name is a whole sentence ("Костя! Иди сюда"): drop it with its mark.
+        # The name is a whole exclaimed sentence ("Костя! Иди сюда"): drop it with
+        # its mark. "Мур…", "Лев." or "Буланов..." are not addresses.
+        if nxt != "!":
+            return None
         m = re.match(r"\s*[!?.…]+\s*", after)
         end = b + (m.end() if m else 0)
         return a, end, ""
