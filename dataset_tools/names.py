@@ -203,6 +203,16 @@ ALL_GROUPS = frozenset({"nomn", "gent", "datv", "ablt"})
 
 
 @functools.lru_cache(maxsize=100_000)
+def is_plural_only(form: str) -> bool:
+    """Every case-bearing reading of the last word is plural."""
+    word = form.split()[-1]
+    if not get_known(word.lower()) and not word.endswith(("ых", "ими", "ыми", "ами")):
+        return False  # guesses for unknown names (Базиль) are often plural
+    parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
+    return bool(parses) and all(p.tag.number == "plur" for p in parses)
+
+
+@functools.lru_cache(maxsize=100_000)
 def continues_name(word: str) -> bool:
     """A patronymic, surname or unknown word extends a name; a second first
     name starts another person (`Маша Васе`)."""
@@ -218,11 +228,16 @@ def case_groups(form: str) -> frozenset[str]:
     known name word can be in any case, and context decides."""
     groups = set(ALL_GROUPS)
     for w in form.split():
-        if not get_known(w.lower()):
-            continue  # pymorphy's guesses for unknown names are often plural forms
-        g = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(w)
-             if any(t in p.tag for t in NAME_TAGS) and p.tag.case and p.score >= 0.05
-             and p.tag.number != "plur"}
+        parses = [p for p in parse_all(w) if p.tag.case and p.tag.number != "plur" and p.score >= 0.05]
+        if get_known(w.lower()):
+            parses = [p for p in parses if any(t in p.tag for t in NAME_TAGS)]
+        else:
+            # For unknown words pymorphy guesses by the ending: trust a guessed
+            # patronymic or surname (Григорьича), else the animate readings
+            # (Пересолиху is accs, not the inanimate datv).
+            parses = ([p for p in parses if "Patr" in p.tag or "Surn" in p.tag]
+                      or [p for p in parses if "anim" in p.tag])
+        g = {GROUP_OF_CASE.get(p.tag.case) for p in parses}
         g.discard(None)
         if g and g & groups:
             groups &= g
@@ -320,6 +335,9 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
                 info["groups"][g] += 1
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
+    for form in [f for f in forms if is_plural_only(f)]:
+        del forms[form]  # "у Калининых", "с Котловичами": a family, not one person
+    pending = [x for x in pending if x[0] in forms]
     for (form, _, _), g in zip(pending, resolve_with_tagger(pending)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
     return forms

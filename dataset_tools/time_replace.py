@@ -59,7 +59,7 @@ def _sentence_start(segments, i: int, text: str, start: int) -> bool:
     return prev[-1:] in _SENT_END_PUNCT
 
 
-_SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
+_SELF_INTRO = re.compile(r"(?:(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?|представиться:|представлюсь:)\s*$")
 
 
 def _is_intro(text: str, start: int) -> bool:
