@@ -137,6 +137,25 @@ def _attached(text: str, start: int, pronoun: str = "") -> bool:
     return tag.POS in ("ADJF", "PRTF") or "Apro" in tag
 
 
+# After a preposition a nominative is impossible: indeclinable names (Кити,
+# Долли) get their case from the preposition instead of the dictionary.
+_PREP_CASE = {
+    **dict.fromkeys("у от до из без для около возле кроме после среди вместо мимо против про через "
+                    "сквозь в во на".split(), 1),
+    **dict.fromkeys("к ко по о об обо при".split(), 2),
+    **dict.fromkeys("с со над надо под подо перед передо за между".split(), 3),
+}
+_SERIES = {"я": ("я", "меня", "мне", "мной"), "ты": ("ты", "тебя", "тебе", "тобой")}
+
+
+def _after_preposition(text: str, start: int, pronoun: str) -> str:
+    if pronoun not in _SERIES:
+        return pronoun
+    m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
+    idx = _PREP_CASE.get(m.group(1).lower()) if m else None
+    return _SERIES[pronoun][idx] if idx else pronoun
+
+
 def _apposition(text: str, start: int) -> bool:
     """`моя жена, Луиза,` / `Лесничий этот, Сычиха`: the name explains a noun
     phrase with a possessive or demonstrative pronoun; it is not an address."""
@@ -208,6 +227,7 @@ class Replacer:
                 # name hangs on another word; "голос меня" is not Russian, keep it.
                 self.stats["attached_kept"] += 1
                 continue
+            low = _after_preposition(text, a, low)
             edits.append((a, b, _cap(low, starts)))
             self.stats[f"replaced_{low}"] += 1
             person = PERSON_OF.get(low)
