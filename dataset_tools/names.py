@@ -122,10 +122,21 @@ def clean_span(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, s
     return runs
 
 
-def load_ner():
-    from natasha import NewsEmbedding, NewsNERTagger
+@functools.cache
+def _embedding():
+    from natasha import NewsEmbedding
 
-    tagger = NewsNERTagger(NewsEmbedding())
+    return NewsEmbedding()  # shared by the NER and morphology taggers
+
+
+def has_name_candidate(text: str) -> bool:
+    return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text))
+
+
+def load_ner():
+    from natasha import NewsNERTagger
+
+    tagger = NewsNERTagger(_embedding())
     tagger.batch_size = 64
     return tagger
 
@@ -286,9 +297,9 @@ def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]
     """Natasha's morphology tagger decides the case where the form is ambiguous."""
     if not pending:
         return []
-    from natasha import Doc, NewsEmbedding, NewsMorphTagger, Segmenter
+    from natasha import Doc, NewsMorphTagger, Segmenter
 
-    seg, tagger = Segmenter(), NewsMorphTagger(NewsEmbedding())
+    seg, tagger = Segmenter(), NewsMorphTagger(_embedding())
     out = []
     for form, text, start in progress(pending, desc="names: case", unit="occ"):
         doc = Doc(text)
@@ -319,8 +330,12 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
     finder = NameFinder()
     dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
     texts = [replica_text(rep)[0] for d in dialogs for rep in d]
-    for i in progress(range(0, len(texts), batch), desc="names: NER", unit="batch"):
-        for forms in ner_name_words(texts[i:i + batch], tagger):
+    # A span survives cleaning only through a word that is_name_part accepts,
+    # so replicas without one cannot add names: NER skips them (lossless).
+    # Sorting by length keeps slovnet's padded batches short.
+    ner_texts = sorted((t for t in texts if has_name_candidate(t)), key=len)
+    for i in progress(range(0, len(ner_texts), batch), desc="names: NER", unit="batch"):
+        for forms in ner_name_words(ner_texts[i:i + batch], tagger):
             finder.add_ner(forms)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
