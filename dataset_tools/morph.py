@@ -2,6 +2,21 @@
 from __future__ import annotations
 
 import functools
+import re
+
+# A word: letters, optionally hyphenated (по-моему, Анна-Мария).
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+NAME_TAGS = ("Name", "Surn", "Patr")
+_PREV_WORD = re.compile(r"([^\W\d_]+)\s+$")
+
+
+def has_name_tag(tag) -> bool:
+    return any(t in tag for t in NAME_TAGS)
+
+
+def prev_word(text: str, start: int) -> re.Match | None:
+    """The word right before `start` (group 1), with only spaces between."""
+    return _PREV_WORD.search(text[:start])
 
 
 @functools.cache
@@ -24,20 +39,18 @@ def parse_top(word: str):
     return parse_all(word)[0]
 
 
+def _author_tag(tag) -> bool:
+    return tag.POS == "GRND" or (tag.POS == "VERB" and tag.mood != "impr")
+
+
 @functools.lru_cache(maxsize=200_000)
 def is_author_verb(word: str) -> bool:
     """A finite (non-imperative) verb or a gerund in its most likely reading."""
-    tag = parse_top(word).tag
-    if tag.POS == "GRND":
-        return True
-    return tag.POS == "VERB" and tag.mood != "impr"
+    return _author_tag(parse_top(word).tag)
 
 
 @functools.lru_cache(maxsize=200_000)
 def may_be_author_verb(word: str) -> bool:
     """Any reading is a finite (non-imperative) verb or a gerund: for the first
     word of a remark, where `начала`, `перепела`, `зубрил` are verbs."""
-    for p in parse_all(word):
-        if p.tag.POS == "GRND" or (p.tag.POS == "VERB" and p.tag.mood != "impr"):
-            return True
-    return False
+    return any(_author_tag(p.tag) for p in parse_all(word))

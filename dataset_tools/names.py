@@ -21,9 +21,8 @@ import click
 from .common import cli_main, log, progress, require_file, write_json, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, write_dict
-from .morph import parse_all, parse_top
+from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
 
-NAME_TAGS = ("Name", "Surn", "Patr")
 # Words NER tags as persons in fiction that must never become "я"/"ты".
 NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "христе", "христа", "иисус", "иисусе",
              "иисуса", "черт", "чёрт", "богородица", "богородице"}
@@ -51,26 +50,19 @@ PREP_GROUPS = {
     **dict.fromkeys("про через сквозь".split(), {"gent"}),
 }
 
-WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SENT_END = re.compile(r"[.!?…][»\"”')]*\s*$")
 
 
-def replica_text(segments) -> tuple[str, list[int]]:
-    """The replica as a paragraph (`— speech, — remark.`) and each segment's offset."""
-    text, offsets = "— ", []
-    for i, (_, seg) in enumerate(segments):
-        if i:
-            text += " — "
-        offsets.append(len(text))
-        text += seg
-    return text, offsets
+def replica_text(segments) -> str:
+    """The replica as a paragraph: `— speech, — remark.`"""
+    return "— " + " — ".join(seg for _, seg in segments)
 
 
 @functools.lru_cache(maxsize=200_000)
 def name_parse(word: str):
     """The most likely parse of `word` tagged as a name part, or None."""
     for p in parse_all(word):
-        if any(t in p.tag for t in NAME_TAGS) and p.score >= 0.05:
+        if has_name_tag(p.tag) and p.score >= 0.05:
             return p
     return None
 
@@ -98,8 +90,6 @@ def is_name_part(word: str) -> bool:
 
 @functools.lru_cache(maxsize=200_000)
 def get_known(word: str) -> bool:
-    from .morph import get_morph
-
     return get_morph().word_is_known(word)
 
 
@@ -182,13 +172,12 @@ class NameFinder:
             return False
         if word in self.ner_words:
             return True
-        p = name_parse(word)
-        if p is None:
+        if name_parse(word) is None:
             return False
-        if p.normal_form.replace("ё", "е") in self.lemmas:
+        if lemma_of(word) in self.lemmas:
             return True
         # pymorphy's Name words standing where a name stands (not a capital of a sentence start).
-        return mid_sentence and any(t in parse_top(word).tag for t in NAME_TAGS)
+        return mid_sentence and has_name_tag(parse_top(word).tag)
 
     def occurrences(self, text: str):
         """Yields (start, end, form) for each run of name words in `text`."""
@@ -241,7 +230,7 @@ def case_groups(form: str) -> frozenset[str]:
     for w in form.split():
         parses = [p for p in parse_all(w) if p.tag.case and p.tag.number != "plur" and p.score >= 0.05]
         if get_known(w.lower()):
-            parses = [p for p in parses if any(t in p.tag for t in NAME_TAGS)]
+            parses = [p for p in parses if has_name_tag(p.tag)]
         else:
             # For unknown words pymorphy guesses by the ending: trust a guessed
             # patronymic or surname (Григорьича), else the animate readings
@@ -253,11 +242,6 @@ def case_groups(form: str) -> frozenset[str]:
         if g and g & groups:
             groups &= g
     return frozenset(groups)
-
-
-def prev_word(text: str, start: int) -> str:
-    m = re.search(r"([^\W\d_]+)\s+$", text[:start])
-    return m.group(1).lower() if m else ""
 
 
 SPEECH_VERBS = {"сказать", "говорить", "шепнуть", "шептать", "крикнуть", "кричать", "ответить", "отвечать",
@@ -279,7 +263,8 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
     groups = case_groups(form)
     if len(groups) == 1:
         return next(iter(groups))
-    pw = prev_word(text, start)
+    m = prev_word(text, start)
+    pw = m.group(1).lower() if m else ""
     if "datv" in groups and _after_speech_verb(text, start, need_pronoun="nomn" in groups):
         return "datv"  # "говорила она Гурову": the one spoken to
     if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
@@ -329,7 +314,7 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
     tagger = tagger or load_ner()
     finder = NameFinder()
     dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
-    texts = [replica_text(rep)[0] for d in dialogs for rep in d]
+    texts = [replica_text(rep) for d in dialogs for rep in d]
     # A span survives cleaning only through a word that is_name_part accepts,
     # so replicas without one cannot add names: NER skips them (lossless).
     # Sorting by length keeps slovnet's padded batches short.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .morph import is_author_verb, may_be_author_verb
+from .morph import WORD, is_author_verb, may_be_author_verb
 
 DASHES = "—–―−"
 # A leading dash: any dash kind, a typewriter "--", or a hyphen.
@@ -17,7 +17,6 @@ _LEAD = re.compile(rf"^\s*(?:[{DASHES}]|--?)\s*")
 # A dash that may open or close a remark: right after punctuation (optionally
 # followed by closing quotes), with or without spaces between.
 _CUT = re.compile(rf"([,.!?…:;][»”\"')]*)\s*(?:[{DASHES}]|--|-(?![\d-]))\s*")
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # The first clause of a segment ends at the first punctuation mark or dash.
 _CLAUSE_END = re.compile(rf"[,.!?…:;()«»\"{DASHES}]|\s-\s")
 
@@ -41,7 +40,7 @@ def is_remark(segment: str) -> bool:
     """Author's words: a finite verb or gerund before the end of the first clause."""
     m = _CLAUSE_END.search(segment)
     clause = segment[: m.start()] if m else segment
-    words = _WORD.findall(clause)
+    words = WORD.findall(clause)
     if not words:
         return False
     # A remark usually opens with its verb in lower case ("— начала она"), so

@@ -17,12 +17,14 @@ import click
 from .common import atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
-from .morph import parse_all, parse_top
+from .morph import WORD, has_name_tag, parse_all, parse_top, prev_word
+from .names import GROUP_OF_CASE, PRONOUNS
 from .replicas import render_char
 
-NOMINATIVE = {"я": "1per", "ты": "2per"}
-PERSON_OF = {"я": "1per", "меня": "1per", "мне": "1per", "мной": "1per", "мною": "1per",
-             "ты": "2per", "тебя": "2per", "тебе": "2per", "тобой": "2per", "тобою": "2per"}
+# Every pronoun the dictionaries may hold: its series (me/ti) and case group.
+_PRONOUN = {p: (mode, group) for mode, table in PRONOUNS.items() for group, p in table.items()}
+_PRONOUN.update({"мною": ("me", "ablt"), "тобою": ("ti", "ablt")})
+_PERSON = {"me": "1per", "ti": "2per"}
 # Prepositions that take their long form before a first-person pronoun.
 LONG_PREP = {
     ("о", "мне"): "обо", ("о", "меня"): "обо", ("об", "мне"): "обо", ("об", "меня"): "обо",
@@ -34,7 +36,6 @@ INTRO_LEMMAS = {"звать", "называть", "назвать", "назыв�
                 "величать", "кликать", "окрестить", "нарекать", "наречь"}
 INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке"}
 
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
 _SENT_END_PUNCT = ".!?…"
 _OPENERS = " «\"„“'(—–-"
@@ -66,7 +67,7 @@ def _is_intro(text: str, start: int) -> bool:
     if _SELF_INTRO.search(text[:start]):
         return True  # "Я — Зиновьев, следователь", "Я Абогин"
     clause = _CLAUSE_STOP.split(text[:start])[-1]
-    words = _WORD.findall(clause)[-3:]
+    words = WORD.findall(clause)[-3:]
     for w in words:
         lw = w.lower()
         if lw in INTRO_WORDS or parse_top(lw).normal_form in INTRO_LEMMAS:
@@ -94,8 +95,8 @@ def _find_verb(text: str, start: int, end: int, person: str):
     left = _CLAUSE_STOP.split(text[:start])[-1]
     lstart = start - len(left)
     right = _CLAUSE_STOP.split(text[end:])[0]
-    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in _WORD.finditer(left)][-4:]
-    after = [(m.start() + end, m.end() + end, m.group(0)) for m in _WORD.finditer(right)][:4]
+    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in WORD.finditer(left)][-4:]
+    after = [(m.start() + end, m.end() + end, m.group(0)) for m in WORD.finditer(right)][:4]
     found = []
     for side, words in ((0, after), (1, list(reversed(before)))):
         for dist, (a, b, w) in enumerate(words):
@@ -107,10 +108,6 @@ def _find_verb(text: str, start: int, end: int, person: str):
             if top.POS in ("NOUN", "NPRO") and top.case == "nomn":
                 break  # another subject stands in between
     return min(found)[2] if found else None
-
-
-_GROUP_OF_PRONOUN = {"я": "nomn", "ты": "nomn", "меня": "gent", "тебя": "gent", "мне": "datv", "тебе": "datv",
-                     "мной": "ablt", "тобой": "ablt", "мною": "ablt", "тобою": "ablt"}
 
 
 def _attached(text: str, start: int, pronoun: str = "") -> bool:
@@ -125,14 +122,12 @@ def _attached(text: str, start: int, pronoun: str = "") -> bool:
     if not prev[-1:].isalpha():
         return False
     tag = parse_top(prev.lower()).tag
-    if any(t in tag for t in ("Name", "Surn", "Patr")):
+    if has_name_tag(tag):
         return False
     if tag.POS == "NOUN":
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.
-        from .names import GROUP_OF_CASE
-
-        group = _GROUP_OF_PRONOUN.get(pronoun)
+        group = _PRONOUN.get(pronoun, (None, None))[1]
         return group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group
     return tag.POS in ("ADJF", "PRTF") or "Apro" in tag
 
@@ -141,19 +136,19 @@ def _attached(text: str, start: int, pronoun: str = "") -> bool:
 # Долли) get their case from the preposition instead of the dictionary.
 _PREP_CASE = {
     **dict.fromkeys("у от до из без для около возле кроме после среди вместо мимо против про через "
-                    "сквозь в во на".split(), 1),
-    **dict.fromkeys("к ко по о об обо при".split(), 2),
-    **dict.fromkeys("с со над надо под подо перед передо за между".split(), 3),
+                    "сквозь в во на".split(), "gent"),
+    **dict.fromkeys("к ко по о об обо при".split(), "datv"),
+    **dict.fromkeys("с со над надо под подо перед передо за между".split(), "ablt"),
 }
-_SERIES = {"я": ("я", "меня", "мне", "мной"), "ты": ("ты", "тебя", "тебе", "тобой")}
 
 
 def _after_preposition(text: str, start: int, pronoun: str) -> str:
-    if pronoun not in _SERIES:
+    mode, group = _PRONOUN.get(pronoun, (None, None))
+    if group != "nomn":
         return pronoun
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
-    idx = _PREP_CASE.get(m.group(1).lower()) if m else None
-    return _SERIES[pronoun][idx] if idx else pronoun
+    case = _PREP_CASE.get(m.group(1).lower()) if m else None
+    return PRONOUNS[mode][case] if case else pronoun
 
 
 def _apposition(text: str, start: int) -> bool:
@@ -216,7 +211,8 @@ class Replacer:
             if _apposition(text, a):
                 self.stats["attached_kept"] += 1
                 continue
-            if kind == "s" and low in NOMINATIVE:
+            mode, group = _PRONOUN.get(low, (None, None))
+            if kind == "s" and group == "nomn":
                 voc = self._vocative(text, a, b, starts)
                 if voc:
                     edits.append(voc)
@@ -228,18 +224,18 @@ class Replacer:
                 self.stats["attached_kept"] += 1
                 continue
             low = _after_preposition(text, a, low)
+            mode, group = _PRONOUN.get(low, (None, None))
             edits.append((a, b, _cap(low, starts)))
             self.stats[f"replaced_{low}"] += 1
-            person = PERSON_OF.get(low)
-            prev = re.search(r"([^\W\d_]+)(\s+)$", text[:a])
+            prev = prev_word(text, a)
             if prev:
                 long = LONG_PREP.get((prev.group(1).lower(), low))
                 if long:
                     w = prev.group(1)
                     edits.append((prev.start(1), prev.end(1), _cap(long, w[:1].isupper())))
                     self.stats["prepositions_lengthened"] += 1
-            if person and low in NOMINATIVE:
-                verb = _find_verb(text, a, b, person)
+            if group == "nomn":
+                verb = _find_verb(text, a, b, _PERSON[mode])
                 if verb:
                     edits.append(verb)
                     self.stats["verbs_reinflected"] += 1
@@ -286,11 +282,6 @@ class Replacer:
         m = re.match(r"\s*[!?.…]+\s*", after)
         end = b + (m.end() if m else 0)
         return a, end, ""
-
-
-def replace_dialogs(dialogs, replacer: Replacer):
-    for dialog in dialogs:
-        yield [replacer.replica(rep) for rep in dialog]
 
 
 def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
