@@ -119,6 +119,12 @@ def _embedding():
     return NewsEmbedding()  # shared by the NER and morphology taggers
 
 
+@functools.lru_cache(maxsize=100_000)
+def common_first(word: str) -> bool:
+    """A known word whose likeliest reading is no name (пирогов, вера)."""
+    return get_known(word.lower()) and not has_name_tag(parse_top(word).tag)
+
+
 def has_name_candidate(text: str) -> bool:
     return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text))
 
@@ -131,19 +137,23 @@ def load_ner():
     return tagger
 
 
-def ner_name_words(texts: list[str], tagger) -> list[list[str]]:
-    """Name words (after cleaning) of each text, from Natasha NER."""
+def ner_name_words(texts: list[str], tagger) -> list[tuple[list[str], list[str]]]:
+    """Per text: the person names (after cleaning) and the words of place and
+    organisation spans, from Natasha NER."""
     out = []
     for text, markup in zip(texts, tagger.map(texts)):
-        found = []
+        found, other = [], []
         for span in markup.spans:
             if span.type != "PER":
+                other += WORD.findall(text[span.start:span.stop])
                 continue
             words = [(m.start() + span.start, m.end() + span.start, m.group(0))
                      for m in WORD.finditer(text[span.start:span.stop])]
             for run in clean_span(words):
+                if len(run) == 1 and sentence_start_before(text, run[0][0]) and common_first(run[0][2]):
+                    continue  # "Пирогов напеку": a capitalised common word; other forms may still count
                 found.append(" ".join(w for _, _, w in run))
-        out.append(found)
+        out.append((found, other))
     return out
 
 
@@ -159,8 +169,10 @@ class NameFinder:
         self.ner_forms: Counter[str] = Counter()
         self.lemmas: set[str] = set()
         self.ner_words: set[str] = set()
+        self.place_words: set[str] = set()
 
-    def add_ner(self, forms: list[str]) -> None:
+    def add_ner(self, forms: list[str], other: list[str] = ()) -> None:
+        self.place_words.update(other)
         for form in forms:
             self.ner_forms[form] += 1
             for w in form.split():
@@ -172,8 +184,8 @@ class NameFinder:
             return False
         if word in self.ner_words:
             return True
-        if name_parse(word) is None:
-            return False
+        if name_parse(word) is None or word in self.place_words:
+            return False  # "В Питер", "В Малозёмове": NER saw a place there
         if lemma_of(word) in self.lemmas:
             return True
         # pymorphy's Name words standing where a name stands (not a capital of a sentence start).
@@ -228,20 +240,49 @@ def case_groups(form: str) -> frozenset[str]:
     known name word can be in any case, and context decides."""
     groups = set(ALL_GROUPS)
     for w in form.split():
-        parses = [p for p in parse_all(w) if p.tag.case and p.tag.number != "plur" and p.score >= 0.05]
-        if get_known(w.lower()):
+        parses = [p for p in parse_all(w) if p.tag.case and p.tag.number != "plur"]
+        known = get_known(w.lower())
+        if known:
+            # Any name reading counts, however rare (Лаевскому: 0.009 next to лаевский).
             parses = [p for p in parses if has_name_tag(p.tag)]
         else:
+            parses = [p for p in parses if p.score >= 0.05]
             # For unknown words pymorphy guesses by the ending: trust a guessed
             # patronymic or surname (Григорьича), else the animate readings
             # (Пересолиху is accs, not the inanimate datv).
-            parses = ([p for p in parses if "Patr" in p.tag or "Surn" in p.tag]
-                      or [p for p in parses if "anim" in p.tag])
+            named = [p for p in parses if "Patr" in p.tag or "Surn" in p.tag]
+            parses = named or [p for p in parses if "anim" in p.tag]
         g = {GROUP_OF_CASE.get(p.tag.case) for p in parses}
         g.discard(None)
+        if g and not known and not named and w[-1:] in "ая" and "-" not in w and not w.endswith(("ича", "ыча")):
+            g.add("nomn")  # an unknown Степунька is no genitive of a Степунёк
         if g and g & groups:
             groups &= g
     return frozenset(groups)
+
+
+@functools.lru_cache(maxsize=100_000)
+def maybe_unseen_nominative(form: str) -> bool:
+    """A one-word form that pymorphy reads in one oblique case only, but whose
+    ending could be the nominative of a name it does not know: `Стива` (read
+    as the genitive of Стив). Only the tagger, seeing the sentence, can tell."""
+    return (" " not in form and form[-1:] in "ая"
+            and not form.endswith(("ича", "ыча"))
+            and case_groups(form) == {"gent"})
+
+
+def subject_or_address(text: str, start: int, end: int) -> bool:
+    """`Стива сказал`, `Стива мне говорил`, `Стива!`, `Стива, послушай`."""
+    after = text[end:]
+    if sentence_start_before(text, start) and re.match(r"\s*[,!]", after):
+        return True
+    for w in WORD.findall(re.split(r"[,.!?;:…()—]", after, maxsplit=1)[0])[:3]:
+        t = parse_top(w.lower()).tag
+        if t.POS == "VERB":
+            return t.number == "sing" and t.mood == "indc" and t.person in (None, "3per")
+        if t.POS not in ("NPRO", "ADVB", "PRCL", "CONJ") and not (t.POS == "NOUN" and t.case != "nomn"):
+            return False  # "Николаша мертвецов режет": an object may stand between
+    return False
 
 
 SPEECH_VERBS = {"сказать", "говорить", "шепнуть", "шептать", "крикнуть", "кричать", "ответить", "отвечать",
@@ -261,10 +302,16 @@ def _after_speech_verb(text: str, start: int, need_pronoun: bool) -> bool:
 def group_in_context(form: str, text: str, start: int) -> str | None:
     """The pronoun group of one occurrence, or None when only a tagger can tell."""
     groups = case_groups(form)
-    if len(groups) == 1:
-        return next(iter(groups))
     m = prev_word(text, start)
     pw = m.group(1).lower() if m else ""
+    if maybe_unseen_nominative(form):
+        # The tagger calls rare genitives (обидят они Никифора) nominative:
+        # only a following verb in the singular or an address says "nomn".
+        if not PREP_GROUPS.get(pw) and subject_or_address(text, start, start + len(form)):
+            return "nomn"
+        return next(iter(groups))
+    if len(groups) == 1:
+        return next(iter(groups))
     if "datv" in groups and _after_speech_verb(text, start, need_pronoun="nomn" in groups):
         return "datv"  # "говорила она Гурову": the one spoken to
     if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
@@ -274,7 +321,9 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
         both = groups & prep
         if len(both) == 1:
             return next(iter(both))
-        groups = both or groups
+        return None
+    if "nomn" in groups and subject_or_address(text, start, start + len(form)):
+        return "nomn"  # "Николаша мертвецов режет"
     return None
 
 
@@ -295,8 +344,7 @@ def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]
             if tok.start == start:
                 case = NATASHA_CASE.get((tok.feats or {}).get("Case"))
                 break
-        groups = case_groups(form)
-        out.append(case if case in groups else None)
+        out.append(case if case in case_groups(form) else None)
     return out
 
 
@@ -320,8 +368,8 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
     # Sorting by length keeps slovnet's padded batches short.
     ner_texts = sorted((t for t in texts if has_name_candidate(t)), key=len)
     for i in progress(range(0, len(ner_texts), batch), desc="names: NER", unit="batch"):
-        for forms in ner_name_words(ner_texts[i:i + batch], tagger):
-            finder.add_ner(forms)
+        for forms, other in ner_name_words(ner_texts[i:i + batch], tagger):
+            finder.add_ner(forms, other)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
     for text in progress(texts, desc="names: count", unit="rep"):

@@ -37,6 +37,7 @@ INTRO_LEMMAS = {"звать", "называть", "назвать", "назыв�
 INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке"}
 
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
+_SENT_END = re.compile(r"[.!?…][»\"”')]*$")
 _SENT_END_PUNCT = ".!?…"
 _OPENERS = " «\"„“'(—–-"
 
@@ -60,11 +61,13 @@ def _sentence_start(segments, i: int, text: str, start: int) -> bool:
     return prev[-1:] in _SENT_END_PUNCT
 
 
-_SELF_INTRO = re.compile(r"(?:(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?|представиться:|представлюсь:)\s*$")
+_SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
+# "позвольте представиться... Кандидат прав Иван Петрович Камышев"
+_PRESENT = re.compile(r"представ(?:иться|люсь|ляюсь)\W{1,5}(?:\w+\s+){0,3}$", re.I)
 
 
 def _is_intro(text: str, start: int) -> bool:
-    if _SELF_INTRO.search(text[:start]):
+    if _SELF_INTRO.search(text[:start]) or _PRESENT.search(text[:start]):
         return True  # "Я — Зиновьев, следователь", "Я Абогин"
     clause = _CLAUSE_STOP.split(text[:start])[-1]
     words = WORD.findall(clause)[-3:]
@@ -110,7 +113,12 @@ def _find_verb(text: str, start: int, end: int, person: str):
     return min(found)[2] if found else None
 
 
-def _attached(text: str, start: int, pronoun: str = "") -> bool:
+def _indeclinable(name: str) -> bool:
+    parses = parse_all(name.split()[-1])
+    return "Fixd" in parses[0].tag or any("Fixd" in p.tag and has_name_tag(p.tag) for p in parses)
+
+
+def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     """The name follows a common noun, an adjective, a possessive or
     demonstrative pronoun, or an abbreviated title (Г., М-r, m-lle)."""
     m = re.search(r"(\S+)\s+$", text[:start])
@@ -121,34 +129,48 @@ def _attached(text: str, start: int, pronoun: str = "") -> bool:
         return True
     if not prev[-1:].isalpha():
         return False
-    tag = parse_top(prev.lower()).tag
+    if prev[:1].isupper() and not _SENT_END.search(text[:m.start(1)].rstrip(_OPENERS) or "."):
+        return True  # "Змей Горыныч", "святой Анны": a capitalised word mid-sentence names it
+    parses = parse_all(prev.lower())
+    tag = parses[0].tag
     if has_name_tag(tag):
         return False
     if tag.POS == "NOUN":
+        if name and _indeclinable(name):
+            return True  # "Фабрики Лепелье", "дочь Самойленко": the case is the noun's
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.
         group = _PRONOUN.get(pronoun, (None, None))[1]
         return group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group
-    return tag.POS in ("ADJF", "PRTF") or "Apro" in tag
+    # "с этим Алёшкой": the demonstrative reads as a pronoun first ("это
+    # Григорий" is a copula: "это я").
+    return tag.POS in ("ADJF", "PRTF") or (prev.lower() not in ("это", "то") and any(
+        "Apro" in p.tag and p.score >= 0.1 for p in parses))
 
 
 # After a preposition a nominative is impossible: indeclinable names (Кити,
 # Долли) get their case from the preposition instead of the dictionary.
+# "в"/"на" may want either case (влюблён в Кити, женится на Кити): None.
 _PREP_CASE = {
     **dict.fromkeys("у от до из без для около возле кроме после среди вместо мимо против про через "
-                    "сквозь в во на".split(), "gent"),
+                    "сквозь".split(), "gent"),
     **dict.fromkeys("к ко по о об обо при".split(), "datv"),
     **dict.fromkeys("с со над надо под подо перед передо за между".split(), "ablt"),
+    **dict.fromkeys("в во на".split(), None),
 }
 
 
-def _after_preposition(text: str, start: int, pronoun: str) -> str:
+def _after_preposition(text: str, start: int, pronoun: str) -> str | None:
+    """The pronoun to use after a preposition; None when it cannot be told."""
     mode, group = _PRONOUN.get(pronoun, (None, None))
     if group != "nomn":
         return pronoun
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
-    case = _PREP_CASE.get(m.group(1).lower()) if m else None
-    return PRONOUNS[mode][case] if case else pronoun
+    prep = m.group(1).lower() if m else ""
+    if prep not in _PREP_CASE:
+        return pronoun
+    case = _PREP_CASE[prep]
+    return PRONOUNS[mode][case] if case else None
 
 
 def _apposition(text: str, start: int) -> bool:
@@ -159,6 +181,79 @@ def _apposition(text: str, start: int) -> bool:
         return False
     w1, w2 = (parse_top(x.lower()).tag for x in m.groups())
     return ("Apro" in w1 and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2)
+
+
+_TITLE = re.compile(r"[\s\w-]{0,30}»")
+
+
+def _title(text: str, start: int, end: int) -> bool:
+    """`«Фауст наизнанку»`: a name opening a short quoted title."""
+    return text[:start].endswith(("«", "„")) and bool(_TITLE.match(text, end))
+
+
+_POSSESSIVES = {"мой", "твой", "наш", "ваш", "свой"}
+
+
+def _modifier(text: str, end: int, name: str) -> bool:
+    """The name is followed by its possessive (`Ваничка мой миленький`), or is
+    itself a possessive adjective before its noun (`Кузькину мать`)."""
+    m = re.match(r"\s+([^\W\d_]+)", text[end:])
+    if not m:
+        return False
+    nxt = parse_all(m.group(1).lower())
+    if nxt[0].normal_form in _POSSESSIVES:
+        return True
+    if " " in name:
+        return False
+    cases = {p.tag.case for p in nxt if p.tag.POS == "NOUN" and p.score >= 0.1}
+    return any(p.tag.POS == "ADJF" and "Poss" in p.tag and p.tag.case in cases for p in parse_all(name))
+
+
+_PERSONAL = {"me": {"я", "меня", "мне", "мной", "мною"}, "ti": {"ты", "тебя", "тебе", "тобой", "тобою"}}
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = start - len(_CLAUSE_STOP.split(text[:start])[-1])
+    return lo, end + len(_CLAUSE_STOP.split(text[end:])[0])
+
+
+@functools.lru_cache(maxsize=100_000)
+def _of_person(word: str, mode: str) -> bool:
+    if word in _PERSONAL[mode]:
+        return True
+    t = parse_top(word).tag
+    if t.POS != "VERB":
+        return False
+    if mode == "me":
+        return t.person == "1per"  # "мы знаем обо мне" is odd too
+    # "вы знаете о тебе", "Передайте тебе" are fine: only the singular "you".
+    return t.number == "sing" and (t.person == "2per" or t.mood == "impr")
+
+
+def _same_person(text: str, start: int, end: int, mode: str) -> bool:
+    """The sentence already speaks of this person: `Мне Ольга всё рассказала`
+    cannot become `Мне я всё рассказала`, nor `думаю о Маше` `думаю обо мне`,
+    nor `Скажи Маше` `Скажи тебе`."""
+    lo = start - len(re.split(r"[.!?…]", text[:start])[-1])
+    hi = end + len(re.split(r"[.!?…]", text[end:])[0])
+    words = WORD.findall(text[lo:start]) + WORD.findall(text[end:hi])
+    return any(_of_person(w.lower(), mode) for w in words)
+
+
+# Between two names of one enumeration: "Онегин, Печорин и Тургенев".
+_ENUM_GAP = re.compile(r"\s*(?:,|\.\.\.|…)?\s*(?:(?:и|или|да|либо|ни)\s+)?")
+
+
+def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Indices of names that share a clause with another name or stand in one
+    enumeration with it: `я и я`, `сказал я мне` are never right."""
+    out = set()
+    clauses = [_clause(text, a, b) for a, b in spans]
+    for i in range(len(spans) - 1):
+        gap = text[spans[i][1]:spans[i + 1][0]]
+        if clauses[i] == clauses[i + 1] or _ENUM_GAP.fullmatch(gap):
+            out.update((i, i + 1))
+    return out
 
 
 def _cap(s: str, on: bool) -> str:
@@ -200,10 +295,15 @@ class Replacer:
 
     def _segment(self, segments, i, kind, text):
         edits = []  # (start, end, replacement)
-        for m in self.matcher.finditer(text):
+        matches = list(self.matcher.finditer(text))
+        crowded = _crowded(text, [m.span() for m in matches])
+        for k, m in enumerate(matches):
             a, b = m.span()
             value = self.value_for(m.group(0))
             low = value.lower()
+            if k in crowded:
+                self.stats["crowded_kept"] += 1
+                continue
             if _is_intro(text, a):
                 self.stats["introductions_kept"] += 1
                 continue
@@ -218,13 +318,19 @@ class Replacer:
                     edits.append(voc)
                     self.stats["vocatives_removed"] += 1
                     continue
-            if _attached(text, a, low):
+            if _attached(text, a, low, m.group(0)) or _modifier(text, b, m.group(0)) or _title(text, a, b):
                 # "голос Ольги", "дед Иларион", "ваш Поликарп", "Г. Лаевскому": the
                 # name hangs on another word; "голос меня" is not Russian, keep it.
                 self.stats["attached_kept"] += 1
                 continue
             low = _after_preposition(text, a, low)
+            if low is None:
+                self.stats["attached_kept"] += 1
+                continue
             mode, group = _PRONOUN.get(low, (None, None))
+            if mode and _same_person(text, a, b, mode):
+                self.stats["same_person_kept"] += 1
+                continue
             edits.append((a, b, _cap(low, starts)))
             self.stats[f"replaced_{low}"] += 1
             prev = prev_word(text, a)
@@ -271,6 +377,8 @@ class Replacer:
             end += len(rest) - len(rest.lstrip())
             if starts and end < len(text):
                 return a, end + 1, text[end].upper()
+            if _pronoun_needs_no_comma(before, text[end:]):
+                return len(before) - 1, end, " "
             return a, end, ""
         if before.endswith(","):
             # "Иди сюда, Костя!" -> "Иди сюда!"
@@ -282,6 +390,44 @@ class Replacer:
         m = re.match(r"\s*[!?.…]+\s*", after)
         end = b + (m.end() if m else 0)
         return a, end, ""
+
+
+_PERSONAL_LEMMAS = {"я", "ты", "вы", "мы", "он", "она", "оно", "они"}
+_SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", "как", "потому", "хотя", "пока", "где", "куда", "ли"}
+
+
+_JOINING = {"и", "да", "или"}
+
+
+def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
+    """Whether removing an address from inside a phrase takes the comma before
+    it too: "Ты, Матрена, не плачь" -> "Ты не плачь", "у тебя, Кузьма, твою
+    нагайку" -> "у тебя твою нагайку", "Рассуждения, Оля, не помогут" ->
+    "Рассуждения не помогут", "Вылечусь, Сережа, и займусь" -> "Вылечусь и
+    займусь". The comma stays before a parenthetical ("Вы, говорю, должны"),
+    after an interjection or an imperative ("Да, что вы", "Послушай, это"),
+    and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
+    m = re.search(r"(?:^|[^\w-])([^\W\d_]+),$", before)
+    if not m or re.match(r"[^\W\d_]+,", rest):
+        return False
+    word = m.group(1).lower()
+    p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
+    if word == "это" or (p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
+        return True  # the subject: nothing after it needs the comma
+    nxt = WORD.match(rest)
+    if not nxt:
+        return False
+    nw = nxt.group(0).lower()
+    if nw in _JOINING:
+        return parse_top(word).tag.POS == "VERB"  # two predicates of one subject
+    t = parse_top(nw).tag
+    if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
+        return False
+    if p and p.normal_form in _PERSONAL_LEMMAS:
+        return True  # an object pronoun: "у тебя, Кузьма, твою нагайку"
+    # A noun subject before its verb: "Рассуждения, Оля, не помогут".
+    subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
+    return subject and (t.POS == "VERB" or nw in ("не", "ни"))
 
 
 def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
