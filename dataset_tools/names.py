@@ -201,7 +201,10 @@ class NameFinder:
                     yield run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]
                     run = []
                 continue
-            if run and text[run[-1][1]:m.start()] == " " and len(run) < 3 and continues_name(w):
+            if (run and text[run[-1][1]:m.start()] == " " and len(run) < 3 and continues_name(w)
+                    and (is_patronymic(w) or case_groups(" ".join(x[2] for x in run)) & case_groups(w))):
+                # "у Веры Иосифовны Старцев" is two people: the cases disagree
+                # ("с Егор Егорычем" is one: speech leaves the first name as is).
                 run.append((m.start(), m.end(), w))
                 continue
             if run:
@@ -222,6 +225,11 @@ def is_plural_only(form: str) -> bool:
         return False  # guesses for unknown names (Базиль) are often plural
     parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
+
+
+@functools.lru_cache(maxsize=100_000)
+def is_patronymic(word: str) -> bool:
+    return any("Patr" in p.tag for p in parse_all(word))
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -385,6 +393,9 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
                 pending.append((form, text, start))
     for form in [f for f in forms if is_plural_only(f)]:
         del forms[form]  # "у Калининых", "с Котловичами": a family, not one person
+    lower = Counter(w for t in texts for w in WORD.findall(t) if w.islower())
+    for form in [f for f, i in forms.items() if " " not in f and lower[f.lower()] >= i["count"]]:
+        del forms[form]  # "Мур… мур… мур…", "Вера горами двигает": a common word as often as a name
     pending = [x for x in pending if x[0] in forms]
     for (form, _, _), g in zip(pending, resolve_with_tagger(pending)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1

@@ -283,8 +283,12 @@ class Replacer:
                 cap_next = False
             if new != text:
                 changed = True
-                if kind == "s" and not new.strip() and _sentence_start(segments, i, text, 0):
-                    cap_next = True  # a removed leading address: the next speech starts the sentence
+                tail = new.rstrip()[-1:]
+                if kind == "s" and ((not tail and _sentence_start(segments, i, text, 0))
+                                    or (tail and tail in _SENT_END_PUNCT and text.rstrip()[-1:] == ",")):
+                    # A removed address ended the sentence's first part ("Костя," or
+                    # "Ах! Костя,"): the next speech now starts the sentence.
+                    cap_next = True
                 out[i][1] = new
         if not changed:
             return segments
@@ -427,7 +431,12 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         return True  # an object pronoun: "у тебя, Кузьма, твою нагайку"
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
     subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
-    return subject and (t.POS == "VERB" or nw in ("не", "ни"))
+    if subject and (t.POS == "VERB" or nw in ("не", "ни")):
+        return True
+    # A leading prepositional phrase before the subject or verb: "В ресторане,
+    # Сережа, ты можешь" -> "В ресторане ты можешь".
+    pp = re.fullmatch(r"\s*([^\W\d_]+)\s+(?:[^\W\d_]+\s+)?[^\W\d_]+,", before)
+    return bool(pp) and pp.group(1).lower() in _PREP_CASE and t.POS in ("NPRO", "VERB")
 
 
 def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:

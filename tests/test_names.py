@@ -47,3 +47,34 @@ def test_name_parts():
     assert is_name_part("Маша") and is_name_part("Степан")
     for w in ("Тогда", "Ого", "Иду", "Что-о-о", "маша"):
         assert not is_name_part(w)
+
+
+def test_two_people_side_by_side_are_split(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Вера Иосифовна дома? — спросил Старцев.",
+        "— А что пишете? — спросил у Веры Иосифовны Старцев.",
+    ), tagger=ner_tagger)
+    assert "Веры Иосифовны" in forms and "Веры Иосифовны Старцев" not in forms
+
+
+def test_common_words_and_places_are_not_names(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Мур… мур… мур…",
+        "— В Малозёмове гостит князь, тебе кланяется, — говорила Лида.",
+        "— Маша, пойдём! — Пирогов напеку.",
+    ), tagger=ner_tagger)
+    assert "Лида" in forms
+    for junk in ("Мур", "Малозёмове", "Пирогов"):
+        assert junk not in forms
+
+
+def test_unseen_nominative_is_decided_by_position(ner_tagger):
+    # pymorphy reads Стива as the genitive of Стив only.
+    forms = find_names(dialogs_of(
+        "— Стива мне говорил, — сказала Анна.",
+        "— Что же Стива сказал вам?",
+        "— Стива! — крикнул Левин.",
+        "— У Ивана нет денег, — сказал Стива.",
+    ), tagger=ner_tagger)
+    me = {f: p for f, p, _, _ in dict_entries(forms, "me")}
+    assert me["Стива"] == "я" and me["Ивана"] == "меня"
