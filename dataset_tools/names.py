@@ -202,7 +202,8 @@ class NameFinder:
                     run = []
                 continue
             if (run and text[run[-1][1]:m.start()] == " " and len(run) < 3 and continues_name(w)
-                    and (is_patronymic(w) or case_groups(" ".join(x[2] for x in run)) & case_groups(w))):
+                    and (is_patronymic(w) or (case_groups(" ".join(x[2] for x in run)) & case_groups(w)
+                                              and agrees([x[2] for x in run], w)))):
                 # "у Веры Иосифовны Старцев" is two people: the cases disagree
                 # ("с Егор Егорычем" is one: speech leaves the first name as is).
                 run.append((m.start(), m.end(), w))
@@ -225,6 +226,21 @@ def is_plural_only(form: str) -> bool:
         return False  # guesses for unknown names (Базиль) are often plural
     parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
+
+
+def agrees(run: list[str], word: str) -> bool:
+    """`word` can continue the name in `run` by gender: `Степан Аркадьич
+    Левина` is two people (this Левина is a woman or a genitive). The run's
+    gender comes from its dictionary words; a consonant-final unknown word
+    (Тфайс, Штольц) may be a woman's indeclinable surname, so it agrees."""
+    genders = {p.tag.gender for w in run if get_known(w.lower())
+               for p in parse_all(w) if has_name_tag(p.tag) and p.tag.gender}
+    if len(genders) != 1 or (not get_known(word.lower()) and word[-1:].lower() not in "аяеиоуыюэё"):
+        return True
+    groups = case_groups(" ".join(run))
+    readings = [p for p in parse_all(word)
+                if has_name_tag(p.tag) and p.tag.number != "plur" and GROUP_OF_CASE.get(p.tag.case) in groups]
+    return not readings or any(p.tag.gender is None or p.tag.gender in genders for p in readings)
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -78,3 +78,10 @@ def test_unseen_nominative_is_decided_by_position(ner_tagger):
     ), tagger=ner_tagger)
     me = {f: p for f, p, _, _ in dict_entries(forms, "me")}
     assert me["Стива"] == "я" and me["Ивана"] == "меня"
+
+
+def test_name_and_surname_of_two_people_are_split():
+    from dataset_tools.names import agrees
+
+    assert not agrees(["Степан", "Аркадьич"], "Левина")  # "спросил Степан Аркадьич Левина"
+    assert agrees(["Анна"], "Каренина") and agrees(["Шарлотта", "Чарльзовна"], "Тфайс")
