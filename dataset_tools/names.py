@@ -60,11 +60,19 @@ def replica_text(segments) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def name_parse(word: str):
-    """The most likely parse of `word` tagged as a name part, or None."""
+    """The most likely parse of `word` tagged as a name part, or None. A name
+    pymorphy makes up after cutting off an unknown prefix or a hyphenated part
+    (Экось, Погляди-кось as the vocative of Кося, Урбенин as Урбена) is no
+    reading: such words count as unknown."""
     for p in parse_all(word):
-        if has_name_tag(p.tag) and p.score >= 0.05:
+        if has_name_tag(p.tag) and p.score >= 0.05 and not _prefix_guess(p):
             return p
     return None
+
+
+def _prefix_guess(p) -> bool:
+    return any(type(m[0]).__name__ in ("UnknownPrefixAnalyzer", "HyphenatedWordsAnalyzer")
+               for m in p.methods_stack)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -85,6 +93,7 @@ def is_name_part(word: str) -> bool:
         and len(word) >= 3
         and not re.search(r"(.)\1\1", low)
         and parse_top(low).tag.POS == "NOUN"
+        and parse_top(low).tag.case != "voct"
     )
 
 
@@ -278,8 +287,8 @@ def case_groups(form: str) -> frozenset[str]:
             parses = named or [p for p in parses if "anim" in p.tag]
         g = {GROUP_OF_CASE.get(p.tag.case) for p in parses}
         g.discard(None)
-        if g and not known and not named and w[-1:] in "ая" and "-" not in w and not w.endswith(("ича", "ыча")):
-            g.add("nomn")  # an unknown Степунька is no genitive of a Степунёк
+        if g and not known and not named and w[-1:] in "аяй" and "-" not in w and not w.endswith(("ича", "ыча")):
+            g.add("nomn")  # an unknown Степунька is no genitive of a Степунёк, nor Сисой an instrumental
         if g and g & groups:
             groups &= g
     return frozenset(groups)

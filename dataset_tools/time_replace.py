@@ -17,7 +17,7 @@ import click
 from .common import atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
-from .morph import WORD, has_name_tag, parse_all, parse_top, prev_word
+from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
 from .names import GROUP_OF_CASE, PRONOUNS
 from .replicas import render_char
 
@@ -118,6 +118,14 @@ def _indeclinable(name: str) -> bool:
     return "Fixd" in parses[0].tag or any("Fixd" in p.tag and has_name_tag(p.tag) for p in parses)
 
 
+_ABBR_TITLE = re.compile(r"(?:^|\s)(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)\s+$")
+
+
+def _titled(text: str, start: int) -> bool:
+    """After an abbreviated title or a Latin word: `Г. Лаевский`, `m-lle Анкет`."""
+    return bool(_ABBR_TITLE.search(text[:start]))
+
+
 def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     """The name follows a common noun, an adjective, a possessive or
     demonstrative pronoun, or an abbreviated title (Г., М-r, m-lle)."""
@@ -125,7 +133,7 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     if not m:
         return False
     prev = m.group(1)
-    if re.fullmatch(r"(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)", prev):
+    if _titled(text, start):
         return True
     if not prev[-1:].isalpha():
         return False
@@ -135,6 +143,12 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     tag = parses[0].tag
     if has_name_tag(tag):
         return False
+    if tag.POS == "NUMR":
+        return True  # "три Анны" are orders, or several people
+    if prev.lower() in ("его", "её", "ее", "их"):
+        # "сын его Николаша": the name explains the noun before the possessive.
+        m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
+        return bool(m2) and parse_top(m2.group(1).lower()).tag.POS == "NOUN"
     if tag.POS == "NOUN":
         if name and _indeclinable(name):
             return True  # "Фабрики Лепелье", "дочь Самойленко": the case is the noun's
@@ -209,7 +223,9 @@ def _modifier(text: str, end: int, name: str) -> bool:
     return any(p.tag.POS == "ADJF" and "Poss" in p.tag and p.tag.case in cases for p in parse_all(name))
 
 
-_PERSONAL = {"me": {"я", "меня", "мне", "мной", "мною"}, "ti": {"ты", "тебя", "тебе", "тобой", "тобою"}}
+# "Нам с Васей некогда" cannot become "Нам со мной": "мы" includes the speaker.
+_PERSONAL = {"me": {"я", "меня", "мне", "мной", "мною", "мы", "нас", "нам", "нами"},
+             "ti": {"ты", "тебя", "тебе", "тобой", "тобою"}}
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
@@ -254,6 +270,16 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
         if clauses[i] == clauses[i + 1] or _ENUM_GAP.fullmatch(gap):
             out.update((i, i + 1))
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _common_word(name: str) -> bool:
+    """A one-word name that is first of all a common word: Вера, Лев, Роза."""
+    if " " in name:
+        return False
+    top = parse_top(name.lower())
+    return (get_morph().word_is_known(name.lower()) and top.tag.POS == "NOUN"
+            and not has_name_tag(top.tag) and "Geox" not in top.tag)
 
 
 def _cap(s: str, on: bool) -> str:
@@ -312,6 +338,11 @@ class Replacer:
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
+            if _titled(text, a) or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:])):
+                # "Г. Лаевский, я принимаю" keeps its title; "Вера горами двигает"
+                # opens with a common word that is also a name.
+                self.stats["attached_kept"] += 1
+                continue
             if _apposition(text, a):
                 self.stats["attached_kept"] += 1
                 continue
@@ -414,17 +445,24 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+),$", before)
     if not m or re.match(r"[^\W\d_]+,", rest):
         return False
+    sentence = re.split(r"[.!?…]", before[:-1])[-1]
+    if "," in sentence:
+        return False  # the comma may close a clause: "как вы, Ксения Абрамовна, я готов"
     word = m.group(1).lower()
     p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
-    if word == "это" or (p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
+    if (word == "это" and not WORD.findall(sentence)[:-1]) or (
+            p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
         return True  # the subject: nothing after it needs the comma
     nxt = WORD.match(rest)
     if not nxt:
         return False
     nw = nxt.group(0).lower()
-    if nw in _JOINING:
-        return parse_top(word).tag.POS == "VERB"  # two predicates of one subject
     t = parse_top(nw).tag
+    wt = parse_top(word).tag
+    if nw in _JOINING:
+        return wt.POS == "VERB"  # two predicates of one subject
+    if wt.POS == "VERB" and t.POS == "INFN":
+        return True  # "Будем, Александр Давидыч, продолжать"
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
     if p and p.normal_form in _PERSONAL_LEMMAS:
