@@ -66,9 +66,13 @@ _SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$"
 _PRESENT = re.compile(r"представ(?:иться|люсь|ляюсь)\W{1,5}(?:\w+\s+){0,3}$", re.I)
 
 
-def _is_intro(text: str, start: int) -> bool:
+def _is_intro(text: str, start: int, end: int | None = None, group: str | None = None) -> bool:
     if _SELF_INTRO.search(text[:start]) or _PRESENT.search(text[:start]):
         return True  # "Я — Зиновьев, следователь", "Я Абогин"
+    if end is not None and group in ("nomn", "ablt"):  # not "Зою зовите" (invite her)
+        after = WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:2]
+        if any(parse_top(w.lower()).normal_form in INTRO_LEMMAS for w in after):
+            return True  # "Тебя, кажется, Кузьмой зовут?"
     clause = _CLAUSE_STOP.split(text[:start])[-1]
     words = WORD.findall(clause)[-3:]
     for w in words:
@@ -82,6 +86,9 @@ def _is_intro(text: str, start: int) -> bool:
 def _agree(word: str, person: str) -> str | None:
     """Re-inflects a present/future 3rd-person singular verb, else None."""
     p = parse_top(word.lower())
+    if has_name_tag(p.tag):
+        # A lower-case word read first as a name ("велит" as Велита) is a verb if it can be.
+        p = next((v for v in parse_all(word.lower()) if v.tag.POS == "VERB"), p)
     t = p.tag
     if t.POS != "VERB" or t.person != "3per" or t.number != "sing" or t.tense not in ("pres", "futr"):
         return None
@@ -121,9 +128,14 @@ def _indeclinable(name: str) -> bool:
 _ABBR_TITLE = re.compile(r"(?:^|\s)(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)\s+$")
 
 
+_PARTICLES = {"фон", "де", "ван", "дер", "дю", "ди"}
+
+
 def _titled(text: str, start: int) -> bool:
-    """After an abbreviated title or a Latin word: `Г. Лаевский`, `m-lle Анкет`."""
-    return bool(_ABBR_TITLE.search(text[:start]))
+    """After an abbreviated title, a Latin word or a nobiliary particle:
+    `Г. Лаевский`, `m-lle Анкет`, `фон Корену`."""
+    prev = prev_word(text, start)
+    return bool(_ABBR_TITLE.search(text[:start])) or bool(prev and prev.group(1) in _PARTICLES)
 
 
 def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
@@ -334,7 +346,7 @@ class Replacer:
             if k in crowded:
                 self.stats["crowded_kept"] += 1
                 continue
-            if _is_intro(text, a):
+            if _is_intro(text, a, b, _PRONOUN.get(low, (None, None))[1]):
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
@@ -401,7 +413,9 @@ class Replacer:
         after_s = after.lstrip()
         left_ok = starts or before.endswith(",")
         nxt = after_s[:1]
-        if not left_ok or not (nxt == "" or nxt in ",!?.…"):
+        if not left_ok or not (nxt == "" or nxt in ",!?.…:;"):
+            return None
+        if nxt in ":;" and not before.endswith(","):
             return None
         if nxt == "?" and not before.endswith(","):
             return None  # "Григорий?" asks about the name; it is replaced, not removed
@@ -461,8 +475,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     wt = parse_top(word).tag
     if nw in _JOINING:
         return wt.POS == "VERB"  # two predicates of one subject
-    if wt.POS == "VERB" and t.POS == "INFN":
-        return True  # "Будем, Александр Давидыч, продолжать"
+    if wt.POS in ("VERB", "COMP", "ADVB", "PRED") and t.POS == "INFN":
+        return True  # "Будем, Александр Давидыч, продолжать", "Лучше, Сергей Петрович, лицемерить"
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
     if p and p.normal_form in _PERSONAL_LEMMAS:
