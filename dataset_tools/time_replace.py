@@ -456,15 +456,22 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     займусь". The comma stays before a parenthetical ("Вы, говорю, должны"),
     after an interjection or an imperative ("Да, что вы", "Послушай, это"),
     and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
-    m = re.search(r"(?:^|[^\w-])([^\W\d_]+),$", before)
-    if not m or re.match(r"[^\W\d_]+,", rest):
+    if not before.endswith(",") or re.match(r"[^\W\d_]+,", rest):
         return False
     sentence = re.split(r"[.!?…]", before[:-1])[-1]
+    # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
+    sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
     if "," in sentence:
         return False  # the comma may close a clause: "как вы, Ксения Абрамовна, я готов"
-    word = m.group(1).lower()
+    words = [w.lower() for w in WORD.findall(sentence)]
+    if not words:
+        return False
+    # "ты же", "вы-то": the pronoun with its particle
+    word = re.sub(r"-(?:то|ка)$", "", words[-1])
+    if word in ("же", "ведь", "ж") and len(words) > 1:
+        word = words[-2]
     p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
-    if (word == "это" and not WORD.findall(sentence)[:-1]) or (
+    if (word == "это" and len(words) == 1) or (
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
         return True  # the subject: nothing after it needs the comma
     nxt = WORD.match(rest)
@@ -477,6 +484,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         return wt.POS == "VERB"  # two predicates of one subject
     if wt.POS in ("VERB", "COMP", "ADVB", "PRED") and t.POS == "INFN":
         return True  # "Будем, Александр Давидыч, продолжать", "Лучше, Сергей Петрович, лицемерить"
+    if wt.POS == "ADVB" and len(words) > 1 and (t.POS == "VERB" or nw in ("не", "ни")):
+        return True  # "Ты сегодня, Ваня, не в духе"; a lone "Хорошо, Ваня, я" keeps it
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
     if p and p.normal_form in _PERSONAL_LEMMAS:
