@@ -1,7 +1,7 @@
 """Prints N random individual replacements (word-level diff of dialogs.txt vs
 me_dialogs.txt) with a little context, for judging precision by eye.
 
-    .venv/bin/python bench/sample_replacements.py OUT_DIR [N] [SEED]
+    .venv/bin/python bench/sample_replacements.py OUT_DIR [N] [SEED] [me|ti]
 """
 import difflib
 import random
@@ -12,7 +12,8 @@ out = Path(sys.argv[1])
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 orig = (out / "dialogs.txt").read_text(encoding="utf-8").splitlines()
-me = (out / "me_dialogs.txt").read_text(encoding="utf-8").splitlines()
+mode = sys.argv[4] if len(sys.argv) > 4 else "me"
+me = (out / f"{mode}_dialogs.txt").read_text(encoding="utf-8").splitlines()
 edits = []
 for a, b in zip(orig, me):
     if a == b:

@@ -235,9 +235,10 @@ def _modifier(text: str, end: int, name: str) -> bool:
     return any(p.tag.POS == "ADJF" and "Poss" in p.tag and p.tag.case in cases for p in parse_all(name))
 
 
-# "Нам с Васей некогда" cannot become "Нам со мной": "мы" includes the speaker.
+# "Нам с Васей некогда" cannot become "Нам со мной": "мы" includes the speaker;
+# "Вы остановились у Демьянова?" cannot become "Вы остановились у тебя?".
 _PERSONAL = {"me": {"я", "меня", "мне", "мной", "мною", "мы", "нас", "нам", "нами"},
-             "ti": {"ты", "тебя", "тебе", "тобой", "тобою"}}
+             "ti": {"ты", "тебя", "тебе", "тобой", "тобою", "вы", "вас", "вам", "вами"}}
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
