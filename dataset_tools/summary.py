@@ -43,7 +43,9 @@ def format_summary(st: dict) -> str:
                 f"verbs re-inflected {s.get('verbs_reinflected', 0)}, vocatives removed "
                 f"{s.get('vocatives_removed', 0)}, introductions kept {s.get('introductions_kept', 0)}, "
                 f"prepositions lengthened {s.get('prepositions_lengthened', 0)}, "
-                f"attached names kept {s.get('attached_kept', 0)}"
+                f"names kept: attached {s.get('attached_kept', 0)}, "
+                f"same person in the sentence {s.get('same_person_kept', 0)}, "
+                f"next to another name {s.get('crowded_kept', 0)}"
             )
     if "assemble" in st:
         a = st["assemble"]

@@ -125,7 +125,8 @@ def _indeclinable(name: str) -> bool:
     return "Fixd" in parses[0].tag or any("Fixd" in p.tag and has_name_tag(p.tag) for p in parses)
 
 
-_ABBR_TITLE = re.compile(r"(?:^|\s)(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)\s+$")
+_ABBR_TITLE = re.compile(
+    r"(?:^|\s)(?:[^\W\d_]{1,3}\.|[MmМм]-?(?:r|me|lle|r\.)\.?|[^\W\d_]*[a-zA-Z][^\W\d_]*)(?:\s+\d{1,3})?\s+$")
 
 
 _PARTICLES = {"фон", "де", "ван", "дер", "дю", "ди"}
@@ -282,6 +283,13 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
         gap = text[spans[i][1]:spans[i + 1][0]]
         if clauses[i] == clauses[i + 1] or _ENUM_GAP.fullmatch(gap):
             out.update((i, i + 1))
+    # A list with proper nouns the dictionary lacks: "об Онегине, Печорине, Базарове".
+    for i, (a, b) in enumerate(spans):
+        left = re.search(r"([^\W\d_]+)(,\s*|\s+(?:и|или)\s+)$", text[:a])
+        right = re.match(r"(?:,\s*|\s+(?:и|или)\s+)(?:[^\W\d_]+\s+)?([^\W\d_]+)", text[b:])
+        if (left and left.group(1)[:1].isupper() and not _SENT_END.search(text[:left.start(1)].rstrip(_OPENERS) or ".")) \
+                or (right and right.group(1)[:1].isupper()):
+            out.add(i)
     return out
 
 
@@ -376,6 +384,9 @@ class Replacer:
                 self.stats["attached_kept"] += 1
                 continue
             mode, group = _PRONOUN.get(low, (None, None))
+            if group == "nomn" and _plural_verb_after(text, b):
+                self.stats["attached_kept"] += 1  # "Вот Евгений Федорыч говорят": plural of respect
+                continue
             if mode and _same_person(text, a, b, mode):
                 self.stats["same_person_kept"] += 1
                 continue
@@ -442,11 +453,21 @@ class Replacer:
         return a, end, ""
 
 
+def _plural_verb_after(text: str, end: int) -> bool:
+    for w in WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:2]:
+        t = parse_top(w.lower()).tag
+        if t.POS == "VERB":
+            return t.number == "plur"
+    return False
+
+
 _PERSONAL_LEMMAS = {"я", "ты", "вы", "мы", "он", "она", "оно", "они"}
 _SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", "как", "потому", "хотя", "пока", "где", "куда", "ли"}
 
 
 _JOINING = {"и", "да", "или"}
+_QUESTION_WORDS = {"что", "чем", "чём", "чего", "чему", "кто", "кого", "кому", "ком", "кем", "каком", "какой", "какую"}
+_PLACE_TIME = {"тут", "там", "здесь", "теперь", "сейчас", "тогда", "вчера", "сегодня", "завтра", "потом"}
 
 
 def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
@@ -485,8 +506,13 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         return wt.POS == "VERB"  # two predicates of one subject
     if wt.POS in ("VERB", "COMP", "ADVB", "PRED") and t.POS == "INFN":
         return True  # "Будем, Александр Давидыч, продолжать", "Лучше, Сергей Петрович, лицемерить"
-    if wt.POS == "ADVB" and len(words) > 1 and (t.POS == "VERB" or nw in ("не", "ни")):
-        return True  # "Ты сегодня, Ваня, не в духе"; a lone "Хорошо, Ваня, я" keeps it
+    if wt.POS == "ADVB" and (len(words) > 1 or word in _PLACE_TIME) and (
+            t.POS in ("VERB", "ADVB", "NPRO") or nw in ("не", "ни") or (word in _PLACE_TIME and t.POS == "NOUN")):
+        return True  # "Ты сегодня, Ваня, не в духе", "Тут, Терентий, намедни"; "Хорошо, Ваня, я" keeps it
+    if wt.mood == "impr" and t.POS == "PREP":
+        # "пошли, Сережа, за коньяком"; but "Послушай, Ваня, в чем дело"
+        after = WORD.findall(rest)[1:2]
+        return not after or after[0].lower() not in _QUESTION_WORDS
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
     if p and p.normal_form in _PERSONAL_LEMMAS:
