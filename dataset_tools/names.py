@@ -94,7 +94,12 @@ def is_name_part(word: str) -> bool:
         and not re.search(r"(.)\1\1", low)
         and parse_top(low).tag.POS == "NOUN"
         and parse_top(low).tag.case != "voct"
+        and not _VILLAGE.search(low)
     )
+
+
+# Unknown words like Бутёкино, Малозёмово are villages, not people.
+_VILLAGE = re.compile(r"(?:ино|ыно|ово|ёво|ево)$")
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -229,10 +234,12 @@ ALL_GROUPS = frozenset({"nomn", "gent", "datv", "ablt"})
 
 @functools.lru_cache(maxsize=100_000)
 def is_plural_only(form: str) -> bool:
-    """Every case-bearing reading of the last word is plural."""
+    """Every case-bearing reading of the last word is plural (Калининых, or
+    the possessive Сашины)."""
     word = form.split()[-1]
-    if not get_known(word.lower()) and not word.endswith(("ых", "ими", "ыми", "ами")):
-        return False  # guesses for unknown names (Базиль) are often plural
+    if not get_known(word.lower()):
+        # Guesses for unknown names (Базиль) are often plural; these endings are not names.
+        return word.endswith(("ых", "ими", "ыми", "ами", "ины", "ыны", "овы", "евы"))
     parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
 

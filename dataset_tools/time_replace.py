@@ -290,6 +290,12 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
         if (left and left.group(1)[:1].isupper() and not _SENT_END.search(text[:left.start(1)].rstrip(_OPENERS) or ".")) \
                 or (right and right.group(1)[:1].isupper()):
             out.add(i)
+        # Trying names one after another: "Лошадкин... Кобылкин... Коренной..."
+        trailing = text[b:].startswith(("...", "…"))
+        left = re.search(r"([^\W\d_]+)(?:\.\.\.|…)\s+$", text[:a])
+        right = re.match(r"(?:\.\.\.|…)\s+([^\W\d_]+)(?:\.\.\.|…)", text[b:])
+        if trailing and ((left and left.group(1)[:1].isupper()) or (right and right.group(1)[:1].isupper())):
+            out.add(i)
     return out
 
 

@@ -85,3 +85,10 @@ def test_name_and_surname_of_two_people_are_split():
 
     assert not agrees(["Степан", "Аркадьич"], "Левина")  # "спросил Степан Аркадьич Левина"
     assert agrees(["Анна"], "Каренина") and agrees(["Шарлотта", "Чарльзовна"], "Тфайс")
+
+
+def test_villages_and_possessives_are_not_names():
+    from dataset_tools.names import is_name_part, is_plural_only
+
+    assert not is_name_part("Бутёкино") and is_name_part("Кнапс")
+    assert is_plural_only("Сашины") and is_plural_only("Калининых") and not is_plural_only("Каренина")
