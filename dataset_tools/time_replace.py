@@ -460,10 +460,13 @@ class Replacer:
 
 
 def _plural_verb_after(text: str, end: int) -> bool:
-    for w in WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:2]:
+    """The name's verb is plural: "Григорий Петрович с лица потемнели"."""
+    for w in WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:4]:
         t = parse_top(w.lower()).tag
         if t.POS == "VERB":
             return t.number == "plur"
+        if t.POS in ("NOUN", "NPRO") and t.case == "nomn":
+            return False  # another subject
     return False
 
 
