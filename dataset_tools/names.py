@@ -164,8 +164,12 @@ def ner_name_words(texts: list[str], tagger) -> list[tuple[list[str], list[str]]
             words = [(m.start() + span.start, m.end() + span.start, m.group(0))
                      for m in WORD.finditer(text[span.start:span.stop])]
             for run in clean_span(words):
-                if len(run) == 1 and sentence_start_before(text, run[0][0]) and common_first(run[0][2]):
-                    continue  # "Пирогов напеку": a capitalised common word; other forms may still count
+                if len(run) == 1 and sentence_start_before(text, run[0][0]) and (
+                        common_first(run[0][2])
+                        or (not get_known(run[0][2].lower()) and not re.match(r"\s*[,!?]", text[run[0][1]:]))):
+                    # "Пирогов напеку", "Панихидку бы", "Бонжурте.": a capitalised common or
+                    # odd word opening a sentence; other occurrences may still count.
+                    continue
                 found.append(" ".join(w for _, _, w in run))
         out.append((found, other))
     return out
@@ -244,19 +248,41 @@ def is_plural_only(form: str) -> bool:
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
 
 
+def _case_genders(word: str) -> set[tuple[str, str | None]]:
+    """(case group, gender) of the name readings. A guessed gender counts only
+    for a guessed surname or patronymic (Кистунову); a consonant-final unknown
+    word may be a woman's indeclinable surname (Тфайс, Штольц)."""
+    known = get_known(word.lower())
+    if not known and word[-1:].lower() not in "аяеиоуыюэё":
+        return set()
+    out = set()
+    for p in parse_all(word):
+        if not p.tag.case or p.tag.number == "plur":
+            continue
+        if known and has_name_tag(p.tag):
+            out.add((GROUP_OF_CASE.get(p.tag.case), p.tag.gender))
+        elif not known and ("Surn" in p.tag or "Patr" in p.tag):
+            out.add((GROUP_OF_CASE.get(p.tag.case), p.tag.gender))
+        elif not known:
+            out.add((GROUP_OF_CASE.get(p.tag.case), None))
+    return out
+
+
 def agrees(run: list[str], word: str) -> bool:
-    """`word` can continue the name in `run` by gender: `Степан Аркадьич
-    Левина` is two people (this Левина is a woman or a genitive). The run's
-    gender comes from its dictionary words; a consonant-final unknown word
-    (Тфайс, Штольц) may be a woman's indeclinable surname, so it agrees."""
+    """`word` can continue the name in `run`: some readings of it and of the
+    run's last word share case and gender. `Степан Аркадьич Левина` and
+    `к Кистунову Щукина` are two people each."""
+    a, b = _case_genders(run[-1]), _case_genders(word)
+    if a and b and not any(c1 == c2 and (g1 is None or g2 is None or g1 == g2) for c1, g1 in a for c2, g2 in b):
+        return False
+    # The run's gender from its dictionary words (Степан is a man) against the
+    # readings of `word` in the run's cases.
     genders = {p.tag.gender for w in run if get_known(w.lower())
                for p in parse_all(w) if has_name_tag(p.tag) and p.tag.gender}
-    if len(genders) != 1 or (not get_known(word.lower()) and word[-1:].lower() not in "аяеиоуыюэё"):
+    if len(genders) != 1 or not b:
         return True
     groups = case_groups(" ".join(run))
-    readings = [p for p in parse_all(word)
-                if has_name_tag(p.tag) and p.tag.number != "plur" and GROUP_OF_CASE.get(p.tag.case) in groups]
-    return not readings or any(p.tag.gender is None or p.tag.gender in genders for p in readings)
+    return any(g is None or g in genders for c, g in b if c in groups) or not any(c in groups for c, _ in b)
 
 
 @functools.lru_cache(maxsize=100_000)

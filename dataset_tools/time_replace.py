@@ -158,6 +158,8 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
         return False
     if tag.POS == "NUMR":
         return True  # "три Анны" are orders, or several people
+    if prev.lower() in ("я", "ты", "вы", "он", "она") and pronoun:
+        return True  # "Прямой ты Вавила": the name says who the pronoun is
     if prev.lower() in ("его", "её", "ее", "их"):
         # "сын его Николаша": the name explains the noun before the possessive.
         m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
@@ -299,6 +301,13 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
     return out
 
 
+def _called(text: str, start: int, end: int) -> bool:
+    """`А Миша!`, `Ох Ваня!`: a call after an interjection, with no comma to remove."""
+    m = re.search(r"(?:^|[.!?…]\s+)([^\W\d_]+)\s+$", text[:start])
+    return bool(m) and m.group(1).lower() in ("а", "эй", "ах", "ох", "ну", "ой", "ай") and \
+        text[end:].lstrip()[:1] == "!"
+
+
 @functools.lru_cache(maxsize=100_000)
 def _common_word(name: str) -> bool:
     """A one-word name that is first of all a common word: Вера, Лев, Роза."""
@@ -365,7 +374,8 @@ class Replacer:
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
-            if _titled(text, a) or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:])):
+            if _titled(text, a) or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:])) \
+                    or _called(text, a, b):
                 # "Г. Лаевский, я принимаю" keeps its title; "Вера горами двигает"
                 # opens with a common word that is also a name.
                 self.stats["attached_kept"] += 1
@@ -518,6 +528,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if wt.POS == "ADVB" and (len(words) > 1 or word in _PLACE_TIME) and (
             t.POS in ("VERB", "ADVB", "NPRO") or nw in ("не", "ни") or (word in _PLACE_TIME and t.POS == "NOUN")):
         return True  # "Ты сегодня, Ваня, не в духе", "Тут, Терентий, намедни"; "Хорошо, Ваня, я" keeps it
+    if wt.mood == "impr" and t.POS == "NOUN" and any(
+            x.tag.POS == "NOUN" and x.tag.case != "nomn" and x.score >= 0.2 for x in parse_all(nw)):
+        return True  # "Купи, Макарыч, дом!": the verb's object
     if wt.mood == "impr" and t.POS == "PREP":
         # "пошли, Сережа, за коньяком"; but "Послушай, Ваня, в чем дело"
         after = WORD.findall(rest)[1:2]

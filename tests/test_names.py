@@ -92,3 +92,10 @@ def test_villages_and_possessives_are_not_names():
 
     assert not is_name_part("Бутёкино") and is_name_part("Кнапс")
     assert is_plural_only("Сашины") and is_plural_only("Калининых") and not is_plural_only("Каренина")
+
+
+def test_two_surnames_side_by_side():
+    from dataset_tools.names import agrees
+
+    assert not agrees(["Кистунову"], "Щукина")  # "бросилась к Кистунову Щукина"
+    assert agrees(["Наденьки"], "Калининой")
