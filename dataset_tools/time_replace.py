@@ -158,8 +158,8 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
         return False
     if tag.POS == "NUMR":
         return True  # "три Анны" are orders, or several people
-    if prev.lower() in ("я", "ты", "вы", "он", "она") and pronoun:
-        return True  # "Прямой ты Вавила": the name says who the pronoun is
+    if prev.lower() in ("я", "ты", "вы", "он", "она") and _PRONOUN.get(pronoun, (None, None))[1] == "nomn":
+        return True  # "Прямой ты Вавила": the name says who the pronoun is ("сказал он Левину" is no such case)
     if prev.lower() in ("его", "её", "ее", "их"):
         # "сын его Николаша": the name explains the noun before the possessive.
         m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
