@@ -53,6 +53,15 @@ PREP_GROUPS = {
 _SENT_END = re.compile(r"[.!?…][»\"”')]*\s*$")
 
 
+def build_matcher(keys) -> re.Pattern | None:
+    """Whole-word, case-sensitive, longest key first; spaces in keys match any run of spaces."""
+    keys = sorted(set(keys), key=len, reverse=True)
+    if not keys:
+        return None
+    alts = "|".join(r"\s+".join(map(re.escape, k.split())) for k in keys)
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
+
+
 def replica_text(segments) -> str:
     """The replica as a paragraph: `— speech, — remark.`"""
     return "— " + " — ".join(seg for _, seg in segments)
@@ -436,10 +445,16 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
     for i in progress(range(0, len(ner_texts), batch), desc="names: NER", unit="batch"):
         for forms, other in ner_name_words(ner_texts[i:i + batch], tagger):
             finder.add_ner(forms, other)
+    found = {form for text in progress(texts, desc="names: find", unit="rep")
+             for _, _, form in finder.occurrences(text)}
+    # Count and judge every place the time stage will replace, sentence starts
+    # included, so the dictionary's case is decided where it is used.
+    matcher = build_matcher(found)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
-    for text in progress(texts, desc="names: count", unit="rep"):
-        for start, end, form in finder.occurrences(text):
+    for text in progress(texts if matcher else [], desc="names: count", unit="rep"):
+        for m in matcher.finditer(text):
+            start, end, form = m.start(), m.end(), " ".join(m.group(0).split())
             info = forms.setdefault(form, {"count": 0, "groups": Counter(),
                                            "example": example_of(text, start, end),
                                            "ner": form in finder.ner_forms})

@@ -18,7 +18,7 @@ from .common import atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
-from .names import GROUP_OF_CASE, PRONOUNS
+from .names import GROUP_OF_CASE, PRONOUNS, build_matcher
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
@@ -40,15 +40,6 @@ _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
 _SENT_END = re.compile(r"[.!?…][»\"”')]*$")
 _SENT_END_PUNCT = ".!?…"
 _OPENERS = " «\"„“'(—–-"
-
-
-def build_matcher(keys) -> re.Pattern | None:
-    """Whole-word, case-sensitive, longest key first; spaces in keys match any run of spaces."""
-    keys = sorted(set(keys), key=len, reverse=True)
-    if not keys:
-        return None
-    alts = "|".join(r"\s+".join(map(re.escape, k.split())) for k in keys)
-    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
 
 
 def _sentence_start(segments, i: int, text: str, start: int) -> bool:
@@ -73,8 +64,8 @@ def _is_intro(text: str, start: int, end: int | None = None, group: str | None =
         after = WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:2]
         if any(parse_top(w.lower()).normal_form in INTRO_LEMMAS for w in after):
             return True  # "Тебя, кажется, Кузьмой зовут?"
-    clause = _CLAUSE_STOP.split(text[:start])[-1]
-    words = WORD.findall(clause)[-3:]
+    # The sentence, not the clause: "как смешно звали Писемского: Алексей Феофилактыч!"
+    words = WORD.findall(re.split(r"[.!?…;]", text[:start])[-1])[-3:]
     for w in words:
         lw = w.lower()
         if lw in INTRO_WORDS or parse_top(lw).normal_form in INTRO_LEMMAS:
