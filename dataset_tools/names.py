@@ -397,8 +397,9 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
         if len(both) == 1:
             return next(iter(both))
         return None
-    if "nomn" in groups and subject_or_address(text, start, start + len(form)):
-        return "nomn"  # "Николаша мертвецов режет"
+    if "nomn" in groups and subject_or_address(text, start, start + len(form)) and not (
+            pw and parse_top(pw).tag.POS in ("NOUN", "ADJF")):
+        return "nomn"  # "Николаша мертвецов режет"; not "ум высокий Рябинина может"
     return None
 
 
@@ -433,7 +434,8 @@ def example_of(text: str, start: int, end: int, width: int = 70) -> str:
 
 
 def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
-    """Returns {form: {"count", "groups": Counter, "example", "ner"}}."""
+    """Returns {form: {"count", "groups": Counter, "example", "ner"}}; groups
+    are votes: 2 for a context rule, 1 for a tagger guess."""
     tagger = tagger or load_ner()
     finder = NameFinder()
     dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
@@ -461,7 +463,7 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
             info["count"] += 1
             g = group_in_context(form, text, start)
             if g:
-                info["groups"][g] += 1
+                info["groups"][g] += 2  # a rule outweighs one tagger guess
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
     for form in [f for f in forms if is_plural_only(f)]:
