@@ -80,8 +80,13 @@ def name_parse(word: str):
 
 
 def _prefix_guess(p) -> bool:
-    return any(type(m[0]).__name__ in ("UnknownPrefixAnalyzer", "HyphenatedWordsAnalyzer")
-               for m in p.methods_stack)
+    """A made-up reading: after an unknown prefix or a hyphen, or a first name
+    guessed from an ending (Карба-а-ас as a name like Тарас). Surnames and
+    patronymics guessed from their endings stay: that is how they are known."""
+    kinds = {type(m[0]).__name__ for m in p.methods_stack}
+    if kinds & {"UnknownPrefixAnalyzer", "HyphenatedWordsAnalyzer"}:
+        return True
+    return "KnownSuffixAnalyzer" in kinds and "Surn" not in p.tag and "Patr" not in p.tag
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -277,10 +282,17 @@ def _case_genders(word: str) -> set[tuple[str, str | None]]:
     return out
 
 
+_SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк)(?:ий|ой|ая|а|у|ым|ом|е|ой|ого|ому|им)?$")
+
+
 def agrees(run: list[str], word: str) -> bool:
     """`word` can continue the name in `run`: some readings of it and of the
     run's last word share case and gender. `Степан Аркадьич Левина` and
     `к Кистунову Щукина` are two people each."""
+    last = name_parse(run[-1])
+    if get_known(word.lower()) and not is_patronymic(word) and (
+            (last and "Surn" in last.tag) or (not last and _SURNAME_END.search(run[-1].lower()))):
+        return False  # two surnames: "Катавасов Левину" are two people
     a, b = _case_genders(run[-1]), _case_genders(word)
     if a and b and not any(c1 == c2 and (g1 is None or g2 is None or g1 == g2) for c1, g1 in a for c2, g2 in b):
         return False

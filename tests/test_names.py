@@ -99,3 +99,10 @@ def test_two_surnames_side_by_side():
 
     assert not agrees(["Кистунову"], "Щукина")  # "бросилась к Кистунову Щукина"
     assert agrees(["Наденьки"], "Калининой")
+
+
+def test_two_surnames_are_two_people():
+    from dataset_tools.names import agrees
+
+    assert not agrees(["Катавасов"], "Левину") and not agrees(["Вронский"], "Левину")
+    assert agrees(["Степан", "Аркадьич"], "Облонский")
