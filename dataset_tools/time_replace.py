@@ -278,9 +278,14 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
             out.update((i, i + 1))
     # A list with proper nouns the dictionary lacks: "об Онегине, Печорине, Базарове".
     for i, (a, b) in enumerate(spans):
-        left = re.search(r"([^\W\d_]+)(,\s*|\s+(?:и|или)\s+)$", text[:a])
+        left = re.search(r"([^\W\d_]+(?:-[^\W\d_]+)*)(,\s*|\s+(?:и|или)\s+)$", text[:a])
         right = re.match(r"(?:,\s*|\s+(?:и|или)\s+)(?:[^\W\d_]+\s+)?([^\W\d_]+)", text[b:])
-        if (left and left.group(1)[:1].isupper() and not _SENT_END.search(text[:left.start(1)].rstrip(_OPENERS) or ".")) \
+        # A capitalised word opening the sentence counts when it looks like a
+        # name: "Аксиньюшка-матушка, Варварушка", not "Послушай, Ваня" or
+        # "Рассуждения, Оля, не помогут".
+        if (left and left.group(1)[:1].isupper() and (
+                not _SENT_END.search(text[:left.start(1)].rstrip(_OPENERS) or ".")
+                or _name_like(left.group(1)))) \
                 or (right and right.group(1)[:1].isupper()):
             out.add(i)
         # Trying names one after another: "Лошадкин... Кобылкин... Коренной..."
@@ -290,6 +295,12 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
         if trailing and ((left and left.group(1)[:1].isupper()) or (right and right.group(1)[:1].isupper())):
             out.add(i)
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _name_like(word: str) -> bool:
+    low = word.lower()
+    return has_name_tag(parse_top(low).tag) or not get_morph().word_is_known(low.split("-")[0])
 
 
 def _called(text: str, start: int, end: int) -> bool:
@@ -366,7 +377,9 @@ class Replacer:
                 continue
             starts = _sentence_start(segments, i, text, a)
             if _titled(text, a) or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:])) \
-                    or _called(text, a, b):
+                    or _called(text, a, b) or text[b:].lstrip()[:1] == "(":
+                # ... or "Дмитрий Ионыч (она улыбнулась…), Дмитрий Ионыч, вы": an
+                # address the author's parenthesis cuts off; removing it leaves a stub.
                 # "Г. Лаевский, я принимаю" keeps its title; "Вера горами двигает"
                 # opens with a common word that is also a name.
                 self.stats["attached_kept"] += 1
