@@ -130,7 +130,9 @@ def clean_span(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, s
     """Splits an NER span into runs of real name parts."""
     runs, cur = [], []
     for w in words:
-        if is_name_part(w[2]):
+        # After a name inside the span any name reading will do: "Васенька
+        # Весловский", whose surname pymorphy reads as an adjective first.
+        if is_name_part(w[2]) or (cur and name_parse(w[2]) is not None and w[2][:1].isupper()):
             cur.append(w)
         elif cur:
             runs.append(cur)
@@ -257,7 +259,7 @@ def is_plural_only(form: str) -> bool:
     word = form.split()[-1]
     if not get_known(word.lower()):
         # Guesses for unknown names (Базиль) are often plural; these endings are not names.
-        return word.endswith(("ых", "ими", "ыми", "ами", "ины", "ыны", "овы", "евы"))
+        return word.endswith(("ых", "их", "ые", "ие", "ими", "ыми", "ами", "ины", "ыны", "овы", "евы"))
     parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
 

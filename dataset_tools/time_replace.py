@@ -156,8 +156,10 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
         m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
         return bool(m2) and parse_top(m2.group(1).lower()).tag.POS == "NOUN"
     if tag.POS == "NOUN":
-        if name and _indeclinable(name):
-            return True  # "Фабрики Лепелье", "дочь Самойленко": the case is the noun's
+        if name and (_indeclinable(name) or not get_morph().word_is_known(name.split()[-1].lower())):
+            # "Фабрики Лепелье", "дочь Самойленко", "графине Нордстон": the case is
+            # the noun's, and the name cannot show it.
+            return True
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.
         group = _PRONOUN.get(pronoun, (None, None))[1]
@@ -384,7 +386,9 @@ class Replacer:
                 # opens with a common word that is also a name.
                 self.stats["attached_kept"] += 1
                 continue
-            if _apposition(text, a):
+            if _apposition(text, a) or re.match(r",\s*(?:мой|моя|мое|моё|твой|твоя|наш|наша|ваш|ваша)\s+[^\W\d_]+",
+                                                text[b:]):
+                # "Брат твой будет, Каренин, мой зять, будет": an apposition, not an address
                 self.stats["attached_kept"] += 1
                 continue
             mode, group = _PRONOUN.get(low, (None, None))

@@ -106,3 +106,11 @@ def test_two_surnames_are_two_people():
 
     assert not agrees(["Катавасов"], "Левину") and not agrees(["Вронский"], "Левину")
     assert agrees(["Степан", "Аркадьич"], "Облонский")
+
+
+def test_surname_read_as_adjective_joins_the_name(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Старые знакомые, — сказал Васенька Весловский.",
+        "— А где Васенька Весловский? — спросила Кити.",
+    ), tagger=ner_tagger)
+    assert "Васенька Весловский" in forms
