@@ -18,7 +18,7 @@ from .common import atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
-from .names import GROUP_OF_CASE, PRONOUNS, build_matcher
+from .names import GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
@@ -185,10 +185,12 @@ _PREP_CASE = {
 def _after_preposition(text: str, start: int, pronoun: str) -> str | None:
     """The pronoun to use after a preposition; None when it cannot be told."""
     mode, group = _PRONOUN.get(pronoun, (None, None))
-    if group != "nomn":
-        return pronoun
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
     prep = m.group(1).lower() if m else ""
+    if group != "nomn":
+        allowed = PREP_GROUPS.get(prep)
+        # "к Щербацким" is the family (plural dative), not "к мной".
+        return pronoun if not allowed or group in allowed else None
     if prep not in _PREP_CASE:
         return pronoun
     case = _PREP_CASE[prep]
