@@ -106,8 +106,9 @@ def _find_verb(text: str, start: int, end: int, person: str):
                 found.append((dist, side, (a, b, new)))
                 break
             top = parse_all(w.lower())[0].tag
-            if top.POS in ("NOUN", "NPRO") and top.case == "nomn":
-                break  # another subject stands in between
+            governed = side == 0 and dist > 0 and parse_top(words[dist - 1][2].lower()).tag.POS == "PREP"
+            if top.POS in ("NOUN", "NPRO") and top.case == "nomn" and not governed:
+                break  # another subject stands in between ("в воздух" is no subject)
     return min(found)[2] if found else None
 
 
@@ -283,7 +284,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
     # A list with proper nouns the dictionary lacks: "об Онегине, Печорине, Базарове".
     for i, (a, b) in enumerate(spans):
         left = re.search(r"([^\W\d_]+(?:-[^\W\d_]+)*)(,\s*|\s+(?:и|или)\s+)$", text[:a])
-        right = re.match(r"(?:,\s*|\s+(?:и|или)\s+)(?:[^\W\d_]+\s+)?([^\W\d_]+)", text[b:])
+        right = re.match(r"(?:,\s*|\s+(?:и|или)\s+)(?:[^\W\d_]+\s+)?([^\W\d_a-zа-яё][^\W\d_]*)", text[b:])
         # A capitalised word opening the sentence counts when it looks like a
         # name: "Аксиньюшка-матушка, Варварушка", not "Послушай, Ваня" or
         # "Рассуждения, Оля, не помогут".
