@@ -27,6 +27,12 @@ def get_morph():
 
 
 @functools.lru_cache(maxsize=200_000)
+def get_known(word: str) -> bool:
+    """The (lower-case) word is in pymorphy3's dictionary, not guessed."""
+    return get_morph().word_is_known(word)
+
+
+@functools.lru_cache(maxsize=200_000)
 def parse_all(word: str):
     try:
         return tuple(get_morph().parse(word))

@@ -21,7 +21,7 @@ import click
 from .common import cli_main, log, progress, require_file, write_json, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, write_dict
-from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
+from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
 
 # Words NER tags as persons in fiction that must never become "я"/"ты".
 NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "христе", "христа", "иисус", "иисусе",
@@ -74,12 +74,12 @@ def name_parse(word: str):
     (Экось, Погляди-кось as the vocative of Кося, Урбенин as Урбена) is no
     reading: such words count as unknown."""
     for p in parse_all(word):
-        if has_name_tag(p.tag) and p.score >= 0.05 and not _prefix_guess(p):
+        if has_name_tag(p.tag) and p.score >= 0.05 and not _made_up(p):
             return p
     return None
 
 
-def _prefix_guess(p) -> bool:
+def _made_up(p) -> bool:
     """A made-up reading: after an unknown prefix or a hyphen, or a first name
     guessed from an ending (Карба-а-ас as a name like Тарас). Surnames and
     patronymics guessed from their endings stay: that is how they are known."""
@@ -114,11 +114,6 @@ def is_name_part(word: str) -> bool:
 
 # Unknown words like Бутёкино, Малозёмово are villages, not people.
 _VILLAGE = re.compile(r"(?:ино|ыно|ово|ёво|ево)$")
-
-
-@functools.lru_cache(maxsize=200_000)
-def get_known(word: str) -> bool:
-    return get_morph().word_is_known(word)
 
 
 def lemma_of(word: str) -> str:
@@ -393,10 +388,11 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
     groups = case_groups(form)
     m = prev_word(text, start)
     pw = m.group(1).lower() if m else ""
+    prep = PREP_GROUPS.get(pw)
     if maybe_unseen_nominative(form):
         # The tagger calls rare genitives (обидят они Никифора) nominative:
         # only a following verb in the singular or an address says "nomn".
-        if not PREP_GROUPS.get(pw) and subject_or_address(text, start, start + len(form)):
+        if not prep and subject_or_address(text, start, start + len(form)):
             return "nomn"
         return next(iter(groups))
     if len(groups) == 1:
@@ -405,7 +401,6 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
         return "datv"  # "говорила она Гурову": the one spoken to
     if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
         return "nomn"  # "прогнусавил Перегарин": the subject right after its verb
-    prep = PREP_GROUPS.get(pw)
     if prep:
         both = groups & prep
         if len(both) == 1:

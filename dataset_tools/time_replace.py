@@ -17,14 +17,20 @@ import click
 from .common import atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
-from .morph import WORD, get_morph, has_name_tag, parse_all, parse_top, prev_word
-from .names import GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher
+from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
+from .names import GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher, common_first, sentence_start_before
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
 _PRONOUN = {p: (mode, group) for mode, table in PRONOUNS.items() for group, p in table.items()}
 _PRONOUN.update({"мною": ("me", "ablt"), "тобою": ("ti", "ablt")})
 _PERSON = {"me": "1per", "ti": "2per"}
+
+
+def _group_of(pronoun: str) -> str | None:
+    return _PRONOUN.get(pronoun, (None, None))[1]
+
+
 # Prepositions that take their long form before a first-person pronoun.
 LONG_PREP = {
     ("о", "мне"): "обо", ("о", "меня"): "обо", ("об", "мне"): "обо", ("об", "меня"): "обо",
@@ -37,7 +43,7 @@ INTRO_LEMMAS = {"звать", "называть", "назвать", "назыв�
 INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке"}
 
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
-_SENT_END = re.compile(r"[.!?…][»\"”')]*$")
+_SENT_STOP = re.compile(r"[.!?…]")
 _SENT_END_PUNCT = ".!?…"
 _OPENERS = " «\"„“'(—–-"
 
@@ -52,16 +58,21 @@ def _sentence_start(segments, i: int, text: str, start: int) -> bool:
     return prev[-1:] in _SENT_END_PUNCT
 
 
+def _bounds(text: str, start: int, end: int, stop: re.Pattern = _CLAUSE_STOP) -> tuple[int, int]:
+    """The clause (or, with _SENT_STOP, the sentence) around text[start:end]."""
+    return start - len(stop.split(text[:start])[-1]), end + len(stop.split(text[end:])[0])
+
+
 _SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
 # "позвольте представиться... Кандидат прав Иван Петрович Камышев"
 _PRESENT = re.compile(r"представ(?:иться|люсь|ляюсь)\W{1,5}(?:\w+\s+){0,3}$", re.I)
 
 
-def _is_intro(text: str, start: int, end: int | None = None, group: str | None = None) -> bool:
+def _is_intro(text: str, start: int, end: int, group: str | None) -> bool:
     if _SELF_INTRO.search(text[:start]) or _PRESENT.search(text[:start]):
         return True  # "Я — Зиновьев, следователь", "Я Абогин"
-    if end is not None and group in ("nomn", "ablt"):  # not "Зою зовите" (invite her)
-        after = WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:2]
+    if group in ("nomn", "ablt"):  # not "Зою зовите" (invite her)
+        after = WORD.findall(text[end:_bounds(text, end, end)[1]])[:2]
         if any(parse_top(w.lower()).normal_form in INTRO_LEMMAS for w in after):
             return True  # "Тебя, кажется, Кузьмой зовут?"
     # The sentence, not the clause: "как смешно звали Писемского: Алексей Феофилактыч!"
@@ -93,11 +104,9 @@ def _agree(word: str, person: str) -> str | None:
 def _find_verb(text: str, start: int, end: int, person: str):
     """The nearest agreeing verb of the name's clause, 4 words away at most,
     with no other subject (noun or pronoun in the nominative) in between."""
-    left = _CLAUSE_STOP.split(text[:start])[-1]
-    lstart = start - len(left)
-    right = _CLAUSE_STOP.split(text[end:])[0]
-    before = [(m.start() + lstart, m.end() + lstart, m.group(0)) for m in WORD.finditer(left)][-4:]
-    after = [(m.start() + end, m.end() + end, m.group(0)) for m in WORD.finditer(right)][:4]
+    lo, hi = _bounds(text, start, end)
+    before = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text, lo, start)][-4:]
+    after = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text, end, hi)][:4]
     found = []
     for side, words in ((0, after), (1, list(reversed(before)))):
         for dist, (a, b, w) in enumerate(words):
@@ -132,17 +141,15 @@ def _titled(text: str, start: int) -> bool:
 
 
 def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
-    """The name follows a common noun, an adjective, a possessive or
-    demonstrative pronoun, or an abbreviated title (Г., М-r, m-lle)."""
+    """The name follows a common noun, an adjective, a numeral, a possessive or
+    demonstrative pronoun, or a capitalised word (titles: see _titled)."""
     m = re.search(r"(\S+)\s+$", text[:start])
     if not m:
         return False
     prev = m.group(1)
-    if _titled(text, start):
-        return True
     if not prev[-1:].isalpha():
         return False
-    if prev[:1].isupper() and not _SENT_END.search(text[:m.start(1)].rstrip(_OPENERS) or "."):
+    if prev[:1].isupper() and not sentence_start_before(text, m.start(1)):
         return True  # "Змей Горыныч", "святой Анны": a capitalised word mid-sentence names it
     parses = parse_all(prev.lower())
     tag = parses[0].tag
@@ -150,20 +157,20 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
         return False
     if tag.POS == "NUMR":
         return True  # "три Анны" are orders, or several people
-    if prev.lower() in ("я", "ты", "вы", "он", "она") and _PRONOUN.get(pronoun, (None, None))[1] == "nomn":
+    if prev.lower() in ("я", "ты", "вы", "он", "она") and _group_of(pronoun) == "nomn":
         return True  # "Прямой ты Вавила": the name says who the pronoun is ("сказал он Левину" is no such case)
     if prev.lower() in ("его", "её", "ее", "их"):
         # "сын его Николаша": the name explains the noun before the possessive.
         m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
         return bool(m2) and parse_top(m2.group(1).lower()).tag.POS == "NOUN"
     if tag.POS == "NOUN":
-        if name and (_indeclinable(name) or not get_morph().word_is_known(name.split()[-1].lower())):
+        if name and (_indeclinable(name) or not get_known(name.split()[-1].lower())):
             # "Фабрики Лепелье", "дочь Самойленко", "графине Нордстон": the case is
             # the noun's, and the name cannot show it.
             return True
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.
-        group = _PRONOUN.get(pronoun, (None, None))[1]
+        group = _group_of(pronoun)
         return group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group
     # "с этим Алёшкой": the demonstrative reads as a pronoun first ("это
     # Григорий" is a copula: "это я").
@@ -172,15 +179,11 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
 
 
 # After a preposition a nominative is impossible: indeclinable names (Кити,
-# Долли) get their case from the preposition instead of the dictionary.
-# "в"/"на" may want either case (влюблён в Кити, женится на Кити): None.
-_PREP_CASE = {
-    **dict.fromkeys("у от до из без для около возле кроме после среди вместо мимо против про через "
-                    "сквозь".split(), "gent"),
-    **dict.fromkeys("к ко по о об обо при".split(), "datv"),
-    **dict.fromkeys("с со над надо под подо перед передо за между".split(), "ablt"),
-    **dict.fromkeys("в во на".split(), None),
-}
+# Долли) get their case from the preposition instead of the dictionary. Where
+# it allows two, the genitive is the rarer reading for a person (о Кити, с
+# Кити); "в"/"на" may want either (влюблён в Кити, женится на Кити): None.
+_PREP_CASE = {p: (None if p in ("в", "во", "на") else next(iter(g - {"gent"} or g)))
+              for p, g in PREP_GROUPS.items()}
 
 
 def _after_preposition(text: str, start: int, pronoun: str) -> str | None:
@@ -217,6 +220,7 @@ def _title(text: str, start: int, end: int) -> bool:
 
 
 _POSSESSIVES = {"мой", "твой", "наш", "ваш", "свой"}
+_POSSESSIVE_APPOSITION = re.compile(r",\s*(?:мой|моя|мое|моё|твой|твоя|наш|наша|ваш|ваша)\s+[^\W\d_]+")
 
 
 def _modifier(text: str, end: int, name: str) -> bool:
@@ -240,11 +244,6 @@ _PERSONAL = {"me": {"я", "меня", "мне", "мной", "мною", "мы", 
              "ti": {"ты", "тебя", "тебе", "тобой", "тобою", "вы", "вас", "вам", "вами"}}
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = start - len(_CLAUSE_STOP.split(text[:start])[-1])
-    return lo, end + len(_CLAUSE_STOP.split(text[end:])[0])
-
-
 @functools.lru_cache(maxsize=100_000)
 def _of_person(word: str, mode: str) -> bool:
     if word in _PERSONAL[mode]:
@@ -262,8 +261,7 @@ def _same_person(text: str, start: int, end: int, mode: str) -> bool:
     """The sentence already speaks of this person: `Мне Ольга всё рассказала`
     cannot become `Мне я всё рассказала`, nor `думаю о Маше` `думаю обо мне`,
     nor `Скажи Маше` `Скажи тебе`."""
-    lo = start - len(re.split(r"[.!?…]", text[:start])[-1])
-    hi = end + len(re.split(r"[.!?…]", text[end:])[0])
+    lo, hi = _bounds(text, start, end, _SENT_STOP)
     words = WORD.findall(text[lo:start]) + WORD.findall(text[end:hi])
     return any(_of_person(w.lower(), mode) for w in words)
 
@@ -276,7 +274,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
     """Indices of names that share a clause with another name or stand in one
     enumeration with it: `я и я`, `сказал я мне` are never right."""
     out = set()
-    clauses = [_clause(text, a, b) for a, b in spans]
+    clauses = [_bounds(text, a, b) for a, b in spans]
     for i in range(len(spans) - 1):
         gap = text[spans[i][1]:spans[i + 1][0]]
         if clauses[i] == clauses[i + 1] or _ENUM_GAP.fullmatch(gap):
@@ -289,8 +287,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
         # name: "Аксиньюшка-матушка, Варварушка", not "Послушай, Ваня" or
         # "Рассуждения, Оля, не помогут".
         if (left and left.group(1)[:1].isupper() and (
-                not _SENT_END.search(text[:left.start(1)].rstrip(_OPENERS) or ".")
-                or _name_like(left.group(1)))) \
+                not sentence_start_before(text, left.start(1)) or _name_like(left.group(1)))) \
                 or (right and right.group(1)[:1].isupper()):
             out.add(i)
         # Trying names one after another: "Лошадкин... Кобылкин... Коренной..."
@@ -305,7 +302,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
 @functools.lru_cache(maxsize=100_000)
 def _name_like(word: str) -> bool:
     low = word.lower()
-    return has_name_tag(parse_top(low).tag) or not get_morph().word_is_known(low.split("-")[0])
+    return has_name_tag(parse_top(low).tag) or not get_known(low.split("-")[0])
 
 
 def _called(text: str, start: int, end: int) -> bool:
@@ -317,12 +314,11 @@ def _called(text: str, start: int, end: int) -> bool:
 
 @functools.lru_cache(maxsize=100_000)
 def _common_word(name: str) -> bool:
-    """A one-word name that is first of all a common word: Вера, Лев, Роза."""
-    if " " in name:
+    """A one-word name that is first of all a common noun: Вера, Лев, Роза."""
+    if " " in name or not common_first(name):
         return False
-    top = parse_top(name.lower())
-    return (get_morph().word_is_known(name.lower()) and top.tag.POS == "NOUN"
-            and not has_name_tag(top.tag) and "Geox" not in top.tag)
+    tag = parse_top(name.lower()).tag
+    return tag.POS == "NOUN" and "Geox" not in tag
 
 
 def _cap(s: str, on: bool) -> str:
@@ -348,7 +344,7 @@ class Replacer:
         for i, (kind, text) in enumerate(segments):
             new = self._segment(segments, i, kind, text)
             if cap_next and kind == "s" and new:
-                new = new[:1].upper() + new[1:]
+                new = _cap(new, True)
                 cap_next = False
             if new != text:
                 changed = True
@@ -377,24 +373,22 @@ class Replacer:
             if k in crowded:
                 self.stats["crowded_kept"] += 1
                 continue
-            if _is_intro(text, a, b, _PRONOUN.get(low, (None, None))[1]):
+            mode, group = _PRONOUN.get(low, (None, None))
+            if _is_intro(text, a, b, group):
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
-            if _titled(text, a) or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:])) \
-                    or _called(text, a, b) or text[b:].lstrip()[:1] == "(":
-                # ... or "Дмитрий Ионыч (она улыбнулась…), Дмитрий Ионыч, вы": an
-                # address the author's parenthesis cuts off; removing it leaves a stub.
-                # "Г. Лаевский, я принимаю" keeps its title; "Вера горами двигает"
-                # opens with a common word that is also a name.
+            if (_titled(text, a)  # "Г. Лаевский, я принимаю" keeps its title
+                    # "Вера горами двигает" opens with a common word that is also a name
+                    or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:]))
+                    or _called(text, a, b)
+                    # "Дмитрий Ионыч (она улыбнулась…), Дмитрий Ионыч, вы": an address the
+                    # author's parenthesis cuts off; removing it leaves a stub
+                    or text[b:].lstrip()[:1] == "("
+                    # "Брат твой будет, Каренин, мой зять, будет": an apposition, not an address
+                    or _apposition(text, a) or _POSSESSIVE_APPOSITION.match(text, b)):
                 self.stats["attached_kept"] += 1
                 continue
-            if _apposition(text, a) or re.match(r",\s*(?:мой|моя|мое|моё|твой|твоя|наш|наша|ваш|ваша)\s+[^\W\d_]+",
-                                                text[b:]):
-                # "Брат твой будет, Каренин, мой зять, будет": an apposition, not an address
-                self.stats["attached_kept"] += 1
-                continue
-            mode, group = _PRONOUN.get(low, (None, None))
             if kind == "s" and group == "nomn":
                 voc = self._vocative(text, a, b, starts)
                 if voc:
@@ -482,7 +476,7 @@ class Replacer:
 
 def _plural_verb_after(text: str, end: int) -> bool:
     """The name's verb is plural: "Григорий Петрович с лица потемнели"."""
-    for w in WORD.findall(_CLAUSE_STOP.split(text[end:])[0])[:4]:
+    for w in WORD.findall(text[end:_bounds(text, end, end)[1]])[:4]:
         t = parse_top(w.lower()).tag
         if t.POS == "VERB":
             return t.number == "plur"
@@ -510,7 +504,7 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
     if not before.endswith(",") or re.match(r"[^\W\d_]+,", rest):
         return False
-    sentence = re.split(r"[.!?…]", before[:-1])[-1]
+    sentence = _SENT_STOP.split(before[:-1])[-1]
     # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
     sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
     if "," in sentence:
