@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Book -> dialogs -> TiMe (me/ti) datasets -> training file.
-# Stages: prepare -> dialogs -> names -> time -> assemble (see README).
+# Stages: prepare -> dialogs -> names -> speakers -> time -> assemble (see README).
 set -euo pipefail
 
 # Source book: a .txt/.fb2 file or a folder of them (UTF-8, CP1251, KOI8-R, UTF-16).
@@ -9,22 +9,29 @@ SRC_FILE="${SRC_FILE:-raw.txt}"
 BASE_NAME="${BASE_NAME:-dataset}"
 # Where the dataset files go.
 OUT_DIR="${OUT_DIR:-.}"
-# Where the hand-editable name dictionaries live (dict_me.py, dict_ti.py).
+# Where the hand-editable dictionaries live (dict_me.py, dict_ti.py, characters.py).
 DICT_DIR="${DICT_DIR:-dicts}"
+# auto (detect), prose (dash dialogs) or play (speaker labels: "Лопахин. Пришел поезд").
+FORMAT="${FORMAT:-auto}"
+# What goes into {BASE_NAME}.txt: a comma list of dialogs, me, ti, pov.
+DATASET_MIX="${DATASET_MIX:-dialogs,me,ti}"
 # Share of dialogs kept aside for validation (0 = none).
 VAL_SHARE="${VAL_SHARE:-0.02}"
 # Random seed of the validation split.
 SEED="${SEED:-42}"
-# First stage to run: prepare, dialogs, names, time or assemble.
+# First stage to run: prepare, dialogs, names, speakers, time or assemble.
 STAGE="${STAGE:-prepare}"
 # Last stage to run.
 STOP_STAGE="${STOP_STAGE:-assemble}"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 kit_parse_args "${BASH_SOURCE[0]}" "$@"
-KIT_STAGES=(prepare dialogs names time assemble)
+KIT_STAGES=(prepare dialogs names speakers time assemble)
 kit_check_stages
 kit_check_int SEED
+case "$FORMAT" in auto|prose|play) ;; *) kit_die "FORMAT must be auto, prose or play, got '$FORMAT'" ;; esac
+[[ "$DATASET_MIX" =~ ^(dialogs|me|ti|pov)(,(dialogs|me|ti|pov))*$ ]] \
+    || kit_die "DATASET_MIX must be a comma list of dialogs, me, ti, pov (e.g. dialogs,me,ti), got '$DATASET_MIX'"
 [[ "$VAL_SHARE" =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || kit_die "VAL_SHARE must be a number from 0 to 1, got '$VAL_SHARE'"
 kit_ensure_venv
 kit_log_effective "${BASH_SOURCE[0]}"
@@ -40,18 +47,22 @@ if kit_stage_on prepare; then
 fi
 if kit_stage_on dialogs; then
     kit_log "stage dialogs: paragraphs.txt -> dialogs.txt, raw_dialogs.txt, dialogs.jsonl"
-    py dataset_tools.dialogs --out-dir "$OUT_DIR"
+    py dataset_tools.dialogs --out-dir "$OUT_DIR" --format "$FORMAT"
 fi
 if kit_stage_on names; then
     kit_log "stage names: dialogs.jsonl -> $DICT_DIR/dict_me.py, $DICT_DIR/dict_ti.py"
     py dataset_tools.names --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
+fi
+if kit_stage_on speakers; then
+    kit_log "stage speakers: dialogs.jsonl + names.json -> $DICT_DIR/characters.py, speakers.jsonl, speaker_dialogs.txt"
+    py dataset_tools.speakers --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
 fi
 if kit_stage_on time; then
     kit_log "stage time: dialogs.jsonl + dictionaries -> me_dialogs.txt, ti_dialogs.txt"
     py dataset_tools.time_replace --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
 fi
 if kit_stage_on assemble; then
-    kit_log "stage assemble: dialogs.txt, me_dialogs.txt, ti_dialogs.txt -> $BASE_NAME.txt, ${BASE_NAME}_val.txt"
-    py dataset_tools.assemble --out-dir "$OUT_DIR" --base-name "$BASE_NAME" --val-share "$VAL_SHARE" --seed "$SEED"
+    kit_log "stage assemble: $DATASET_MIX dialogs -> $BASE_NAME.txt, ${BASE_NAME}_val.txt"
+    py dataset_tools.assemble --out-dir "$OUT_DIR" --base-name "$BASE_NAME" --val-share "$VAL_SHARE" --seed "$SEED" --mix "$DATASET_MIX"
 fi
 py dataset_tools.summary --out-dir "$OUT_DIR"

@@ -43,29 +43,50 @@ def pick_val(n: int, share: float, seed: int) -> set[int]:
     return set(random.Random(seed).sample(range(n), k))
 
 
-def assemble(out_dir: str | Path, base_name: str, val_share: float, seed: int) -> dict:
+MIX_FILES = {"dialogs": "dialogs.txt", "me": "me_dialogs.txt", "ti": "ti_dialogs.txt", "pov": "pov_dialogs.txt"}
+_KIND = {"dialogs": "orig", "me": "me", "ti": "ti", "pov": "pov"}
+
+
+def parse_mix(mix: str | list[str]) -> list[str]:
+    kinds = [k.strip() for k in mix.split(",")] if isinstance(mix, str) else list(mix)
+    bad = [k for k in kinds if k not in MIX_FILES]
+    if bad or not kinds:
+        raise KitError(f"DATASET_MIX must be a comma list of {', '.join(MIX_FILES)}; got {','.join(kinds)!r}")
+    return list(dict.fromkeys(kinds))
+
+
+def assemble(out_dir: str | Path, base_name: str, val_share: float, seed: int,
+             mix: str | list[str] = "dialogs,me,ti") -> dict:
+    """Writes {base_name}.txt and {base_name}_val.txt. `mix` chooses the
+    versions of each dialog that go in; the split is by dialog, the same
+    whatever the mix, so runs with different mixes share their validation."""
     out_dir = Path(out_dir)
-    files = {}
-    for name in ("dialogs", "me_dialogs", "ti_dialogs"):
-        files[name] = require_file(out_dir / f"{name}.txt", f"{name}.txt", "run the earlier stages first")
+    mix = parse_mix(mix)
+    files = {"dialogs": require_file(out_dir / "dialogs.txt", "dialogs.txt", "run the earlier stages first")}
+    for kind in mix:
+        files[kind] = require_file(out_dir / MIX_FILES[kind], MIX_FILES[kind],
+                                   "run the earlier stages first (STAGE=time writes the me/ti/pov files)")
     n = count_blocks(files["dialogs"])
     if n == 0:
         raise KitError("dialogs.txt has no dialogs; run the dialogs stage on a text with direct speech")
     val_idx = pick_val(n, val_share, seed)
     seen: set[bytes] = set()
-    stats = {"dialogs": n, "train": {"blocks": 0, "orig": 0, "me": 0, "ti": 0},
-             "val": {"blocks": 0, "orig": 0, "me": 0, "ti": 0}, "duplicates_skipped": 0}
+    empty = {"blocks": 0, **{_KIND[k]: 0 for k in MIX_FILES}}
+    stats = {"dialogs": n, "mix": mix, "train": dict(empty), "val": dict(empty), "duplicates_skipped": 0}
+    others = [k for k in MIX_FILES if k in mix and k != "dialogs"]
     train_path, val_path = out_dir / f"{base_name}.txt", out_dir / f"{base_name}_val.txt"
     with atomic_write(train_path) as ft, atomic_write(val_path) as fv:
         first = {"train": True, "val": True}
-        blocks = zip(*(iter_blocks(files[k]) for k in ("dialogs", "me_dialogs", "ti_dialogs")), strict=True)
+        blocks = zip(*(iter_blocks(files[k]) for k in ["dialogs", *others]), strict=True)
         try:
-            for i, (orig, me, ti) in enumerate(blocks):
+            for i, (orig, *variants) in enumerate(blocks):
                 split = "val" if i in val_idx else "train"
                 f = fv if split == "val" else ft
-                for kind, block in (("orig", orig), ("me", me), ("ti", ti)):
-                    if kind != "orig" and block == orig:
-                        continue
+                chosen = ([("orig", orig)] if "dialogs" in mix else []) + [
+                    (_KIND[k], b) for k, b in zip(others, variants)
+                    # a version with nothing replaced is the dialog itself
+                    if not ("dialogs" in mix and b == orig)]
+                for kind, block in chosen:
                     h = hashlib.blake2b(block.encode("utf-8"), digest_size=16).digest()
                     if h in seen:
                         stats["duplicates_skipped"] += 1
@@ -76,7 +97,7 @@ def assemble(out_dir: str | Path, base_name: str, val_share: float, seed: int) -
                     stats[split]["blocks"] += 1
                     stats[split][kind] += 1
         except ValueError:
-            raise KitError("dialogs.txt, me_dialogs.txt and ti_dialogs.txt differ in dialog count; "
+            raise KitError(f"dialogs.txt and {', '.join(MIX_FILES[k] for k in others)} differ in dialog count; "
                            "re-run from STAGE=time") from None
     if not val_idx:
         val_path.unlink(missing_ok=True)
@@ -88,11 +109,12 @@ def assemble(out_dir: str | Path, base_name: str, val_share: float, seed: int) -
 @click.option("--base-name", default="dataset", show_default=True)
 @click.option("--val-share", type=click.FloatRange(0, 1), default=0.02, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--mix", default="dialogs,me,ti", show_default=True, help="Comma list of dialogs, me, ti, pov.")
 @cli_main
-def main(out_dir, base_name, val_share, seed):
+def main(out_dir, base_name, val_share, seed, mix):
     """Build the training (and validation) file."""
     t0 = time.perf_counter()
-    stats = assemble(out_dir, base_name, val_share, seed)
+    stats = assemble(out_dir, base_name, val_share, seed, mix)
     write_stats(out_dir, "assemble", dict(stats, base_name=base_name), t0)
 
 

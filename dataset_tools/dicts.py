@@ -24,30 +24,43 @@ def dict_path(dict_dir: str | Path, mode: str) -> Path:
     return Path(dict_dir) / f"dict_{mode}.py"
 
 
-def load_dict(path: str | Path) -> dict[str, str]:
+def parse_literal(path: str | Path, var: str, missing_hint: str) -> ast.Dict:
+    """The dict literal assigned to `var` in a hand-editable file, parsed, never executed."""
     path = Path(path)
     if not path.exists():
-        raise KitError(f"dictionary not found: {path} (run from STAGE=names to create it)")
+        raise KitError(f"file not found: {path} ({missing_hint})")
     text = path.read_text(encoding="utf-8")
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as e:
-        raise KitError(f"{path}:{e.lineno}: syntax error in the dictionary ({e.msg}); fix that line") from None
+        raise KitError(f"{path}:{e.lineno}: syntax error ({e.msg}); fix that line") from None
     node = None
     for stmt in tree.body:
         if (
             isinstance(stmt, ast.Assign)
             and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name)
-            and stmt.targets[0].id == "DICT"
+            and stmt.targets[0].id == var
         ):
             node = stmt.value
     if not isinstance(node, ast.Dict):
-        raise KitError(f"{path}: no `DICT = {{...}}` found; the file must define one dict literal")
-    out: dict[str, str] = {}
-    for k, v in zip(node.keys, node.values):
+        raise KitError(f"{path}: no `{var} = {{...}}` found; the file must define one dict literal")
+    seen: dict[str, int] = {}
+    for k in node.keys:
         if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
             raise KitError(f"{path}:{getattr(k, 'lineno', node.lineno)}: keys must be quoted strings")
+        if k.value in seen:
+            raise KitError(f"{path}:{k.lineno}: {k.value!r} appears twice (first on line {seen[k.value]}); "
+                           "merge the two lines")
+        seen[k.value] = k.lineno
+    return node
+
+
+def load_dict(path: str | Path) -> dict[str, str]:
+    path = Path(path)
+    node = parse_literal(path, "DICT", "run from STAGE=names to create it")
+    out: dict[str, str] = {}
+    for k, v in zip(node.keys, node.values):
         if not (isinstance(v, ast.Constant) and isinstance(v.value, str)):
             raise KitError(f"{path}:{v.lineno}: the value of {k.value!r} must be a quoted string")
         key = " ".join(k.value.split())
@@ -82,21 +95,30 @@ def format_dict(mode: str, entries: list[tuple[str, str, int, str]]) -> str:
         item = f"{repr_ru(form)}: {repr_ru(pron)},"
         lines.append(f"    {item:<{width}} # {str(count) + '×':<5} {example}")
     lines.append("}")
-    text = "\n".join(lines) + "\n"
-    return text + f"# checksum: {_body_checksum(text)}\n"
+    return with_checksum("\n".join(lines) + "\n")
 
 
 def repr_ru(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def backup_if_edited(path: Path) -> Path | None:
+    """Keeps a hand-edited file as .bak before the kit writes a fresh one."""
+    if path.exists() and is_edited(path):
+        backup = path.with_suffix(path.suffix + ".bak")
+        shutil.copy2(path, backup)
+        return backup
+    return None
+
+
+def with_checksum(text: str) -> str:
+    return text + f"# checksum: {_body_checksum(text)}\n"
+
+
 def write_dict(dict_dir: str | Path, mode: str, entries) -> Path | None:
     """Writes a fresh dictionary; an edited old one is kept as .bak (returned)."""
     path = dict_path(dict_dir, mode)
-    backup = None
-    if path.exists() and is_edited(path):
-        backup = path.with_suffix(".py.bak")
-        shutil.copy2(path, backup)
+    backup = backup_if_edited(path)
     with atomic_write(path) as f:
         f.write(format_dict(mode, entries))
     return backup

@@ -529,6 +529,11 @@ def main(out_dir, dict_dir):
         backup = write_dict(dict_dir, mode, dict_entries(forms, mode))
         if backup:
             log.warning(f"warning: {dict_path(dict_dir, mode)} had hand edits; the old file is kept as {backup}")
+    from .characters import backup_edited, characters_path
+
+    backup = backup_edited(dict_dir)  # new names, new characters (the speakers stage writes them)
+    if backup:
+        log.warning(f"warning: {characters_path(dict_dir)} had hand edits; the old file is kept as {backup}")
     write_json(Path(out_dir) / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
     stats = {
         "forms": len(forms),

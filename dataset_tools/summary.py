@@ -8,7 +8,7 @@ import click
 
 from .common import cli_main
 
-STAGES = ("prepare", "dialogs", "names", "time", "assemble")
+STAGES = ("prepare", "dialogs", "names", "speakers", "time", "assemble")
 
 
 def load_stats(out_dir: str | Path) -> dict:
@@ -33,6 +33,17 @@ def format_summary(st: dict) -> str:
         lines.append(f"name forms: {n['forms']} ({n['found_by_ner']} seen by NER)   occurrences: {n['occurrences']}")
         if n["top"]:
             lines.append("top names: " + ", ".join(f"{t['name']} {t['count']}" for t in n["top"]))
+    if "speakers" in st:
+        sp = st["speakers"]
+        n = max(1, sp["replicas"])
+        how = ", ".join(f"{k} {v}" for k, v in sorted(sp["how"].items(), key=lambda kv: -kv[1]) if k != "none")
+        lines.append(f"characters: {sp['characters']}{' (hand-edited characters.py)' if sp.get('edited_characters') else ''}"
+                     f"   replicas with a speaker: {100 * sp['with_speaker'] / n:.1f}% ({how or 'none'})"
+                     f"   with an addressee: {100 * sp['with_addressee'] / n:.1f}%")
+        if sp["top"]:
+            lines.append("top speakers: " + "; ".join(
+                f"{t['name']} {t['replicas']}" + (f" ({', '.join(a for a in t['aliases'] if a != t['name'])})"
+                                                 if len(t["aliases"]) > 1 else "") for t in sp["top"]))
     if "time" in st:
         t = st["time"]
         for mode in ("me", "ti"):
@@ -51,8 +62,9 @@ def format_summary(st: dict) -> str:
         a = st["assemble"]
         for split in ("train", "val"):
             s = a[split]
-            lines.append(f"{a['base_name']}{'' if split == 'train' else '_val'}.txt: {s['blocks']} blocks "
-                         f"(dialogs {s['orig']}, me {s['me']}, ti {s['ti']})")
+            kinds = ", ".join(f"{'dialogs' if k == 'orig' else k} {s.get(k, 0)}"
+                              for k in ("orig", "me", "ti", "pov") if s.get(k) or k in ("orig", "me", "ti"))
+            lines.append(f"{a['base_name']}{'' if split == 'train' else '_val'}.txt: {s['blocks']} blocks ({kinds})")
     times = "  ".join(f"{s} {st[s]['seconds']:.1f}s" for s in STAGES if s in st)
     lines.append(f"time per stage: {times}")
     return "\n".join(lines)

@@ -1,0 +1,669 @@
+"""Stage speakers: who says each replica and to whom (SPEC §8).
+
+Sieves run in order of precision and a later one never overrides an earlier
+one (Muzny et al. 2017):
+
+1. remark  the remark's verb has a name as its subject (`— сказал Базаров`,
+           `— Базаров усмехнулся`), not just any name in the remark;
+2. noun    the subject is a noun the book ties to one character (`князь
+           Андрей` ... `— сказал князь`);
+3. pronoun `— ответил он`: the one character of that gender mentioned in the
+           narration just before the dialog or earlier in it, other than the
+           one who spoke the line before;
+4. turn    no remark: in an exchange clearly between two people, lines
+           alternate.
+
+Addressees: a vocative in the speech, a name the remark gives in the dative
+(`сказал он Аркадию`, `обратился к Аркадию`), or the other person of a
+two-person exchange. Everything else is null: a wrong name is worse.
+Mentions are found by matching the names the names stage found (in every
+case), never by running NER over the narration.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from .characters import (
+    Character, alias_index, backup_edited, build_characters, characters_edited, characters_path,
+    inflections, load_characters, nominative, write_characters,
+)
+from .common import atomic_write, cli_main, log, progress, require_file, write_stats
+from .dialogs import read_dialogs_jsonl
+from .morph import WORD, parse_all, parse_top
+from .names import GROUP_OF_CASE, build_matcher, case_groups
+from .replicas import is_replica, render_char
+
+NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
+_PRONOUN_SUBJECT = {"он": "m", "она": "f", "я": "self"}
+_PLURAL_SUBJECT = {"мы", "они", "вы"}
+_GENDER = {"masc": "m", "femn": "f"}
+_CLAUSE = re.compile(r"[,.!?…;:()«»\"]")
+# A plural address: "Господа, ...", "..., дети!"
+_PLURAL_VOCATIVE = re.compile(
+    r"(?:^|[,.!?…]\s*)(?:господа|дети|детки|ребята|братцы|друзья|товарищи|братья|сестры|сёстры|"
+    r"барышни|господа присяжные)\s*[,!]", re.I)
+_NARRATION_WINDOW = 2  # narration paragraphs before a dialog that count for pronouns
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    chars: frozenset[str]
+    groups: frozenset[str]
+
+
+@dataclass
+class Subject:
+    kind: str                       # name, pronoun, noun, self, plural
+    chars: frozenset[str] = frozenset()
+    gender: str | None = None       # of the pronoun or the verb
+    lemma: str = ""
+    span: tuple[int, int, int] | None = None  # (segment, start, end) of the subject word(s)
+    verb: tuple[int, int, int] | None = None
+
+
+@dataclass
+class ReplicaInfo:
+    subject: Subject | None = None
+    conflict: bool = False          # two remarks name two different subjects
+    remark_chars: list[str] = field(default_factory=list)  # characters and "~noun|g" people, in order
+    vocatives: set[str] = field(default_factory=set)
+    plural_address: bool = False
+    remark_addressees: set[str] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------- mentions
+
+class MentionFinder:
+    """Matches every case form of every alias (and the forms the names stage
+    saw) to the characters they name."""
+
+    def __init__(self, chars: list[Character], names: dict[str, dict]):
+        index = alias_index(chars)
+        self.form_chars: dict[str, set[str]] = defaultdict(set)
+        self.form_groups: dict[str, set[str]] = defaultdict(set)
+        for c in chars:
+            for alias in c.aliases:
+                for form, cases in inflections(alias).items():
+                    self.form_chars[form].add(c.key)
+                    self.form_groups[form].update(GROUP_OF_CASE.get(x, x) for x in cases)
+        for form, info in names.items():
+            group = _decided_group(info)
+            keys = index.get(nominative(form, group).replace("ё", "е"), set())
+            if keys:
+                self.form_chars[form].update(keys)
+                self.form_groups[form].update(case_groups(form) if group is None else {group})
+        self.matcher = build_matcher(self.form_chars)
+
+    def find(self, text: str) -> list[Mention]:
+        if self.matcher is None:
+            return []
+        out = []
+        for m in self.matcher.finditer(text):
+            form = " ".join(m.group(0).split())
+            out.append(Mention(m.start(), m.end(), frozenset(self.form_chars[form]),
+                               frozenset(self.form_groups[form])))
+        return out
+
+
+def _decided_group(info: dict) -> str | None:
+    groups = info.get("groups") or {}
+    return max(groups.items(), key=lambda kv: kv[1])[0] if groups else None
+
+
+# ---------------------------------------------------------------- remarks
+
+def _verb_parse(word: str, first: bool):
+    """The finite (indicative) verb reading of a remark word, or None."""
+    parses = parse_all(word.lower())
+    if not first:
+        parses = parses[:1]
+    return next((p for p in parses if p.tag.POS == "VERB" and p.tag.mood == "indc"), None)
+
+
+def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject | None:
+    """The subject of the remark's first verb: a name, a personal pronoun or
+    a noun, standing after the verb (`сказал Вася`) or before it (`Вася
+    помахал`) within the first clause, and agreeing with it in gender and
+    number."""
+    m = _CLAUSE.search(text)
+    clause_end = m.start() if m else len(text)
+    toks = [(t.start(), t.end(), t.group(0)) for t in WORD.finditer(text, 0, clause_end)]
+    verb_i, verb = None, None
+    for i, (_, _, w) in enumerate(toks):
+        if w[:1].isupper() and i > 0:
+            continue
+        verb = _verb_parse(w, first=i == 0 and w[:1].islower())
+        if verb is not None:
+            verb_i = i
+            break
+    if verb is None:
+        return None
+    vt = verb.tag
+    vgender = _GENDER.get(vt.gender) if vt.tense == "past" else None
+    i_of = {t[0]: k for k, t in enumerate(toks)}
+    by_start = {mn.start: mn for mn in mentions}
+    by_end = {mn.end: mn for mn in mentions}
+    vspan = (seg, toks[verb_i][0], toks[verb_i][1])
+
+    def judge(a: int, b: int, w: str, mention: Mention | None) -> Subject | None | bool:
+        """A Subject, False to skip the word, or None to stop looking."""
+        if mention is not None:
+            if "nomn" not in mention.groups:
+                return False  # "сказал Маше Вася": an object
+            return Subject("name", mention.chars, vgender, span=(seg, mention.start, mention.end), verb=vspan)
+        low = w.lower()
+        if low in _PRONOUN_SUBJECT:
+            g = _PRONOUN_SUBJECT[low]
+            if vt.number == "plur" or (g in ("m", "f") and vgender and vgender != g):
+                return None
+            return Subject("self" if g == "self" else "pronoun", gender=g if g != "self" else vgender,
+                           span=(seg, a, b), verb=vspan)
+        if low in _PLURAL_SUBJECT:
+            return Subject("plural", span=(seg, a, b), verb=vspan)
+        parses = parse_all(low)
+        top = parses[0].tag
+        if _substantive(toks, i_of[a], parses) and w[:1].islower():
+            if top.number == "plur" or vt.number == "plur":
+                return Subject("plural", span=(seg, a, b), verb=vspan)
+            g = _GENDER.get(top.gender)
+            if vgender and g and g != vgender and top.gender != "ms-f":
+                return None
+            return Subject("noun", gender=vgender or g, lemma=parses[0].normal_form, span=(seg, a, b), verb=vspan)
+        if top.POS in ("ADVB", "PRCL", "CONJ", "PREP", "INTJ", "ADJF", "ADJS", "PRED") or (
+                top.POS in ("NOUN", "NPRO") and top.case != "nomn"):
+            return False
+        if top.POS == "VERB" or top.POS == "INFN":
+            return None
+        return False
+
+    # After the verb first ("сказал Вася", "сказал тихо он"), then before it.
+    i = verb_i + 1
+    skipped = 0
+    while i < len(toks) and skipped < 4:
+        a, b, w = toks[i]
+        mention = by_start.get(a)
+        r = judge(a, b, w, mention)
+        if isinstance(r, Subject):
+            return r
+        if r is None:
+            break
+        skipped += 1
+        i += 1
+        if mention is not None:
+            while i < len(toks) and toks[i][0] < mention.end:
+                i += 1
+    for i in range(verb_i - 1, max(-1, verb_i - 4), -1):
+        a, b, w = toks[i]
+        mention = by_end.get(b)
+        r = judge(a, b, w, mention)
+        if isinstance(r, Subject):
+            return r
+        if r is None:
+            return None
+    return None
+
+
+def _substantive(toks, i: int, parses) -> bool:
+    """An animate noun in the nominative (`слуга`, `князь`), or an adjective
+    standing for one (`городовой`, `толстый`: no noun after it)."""
+    top = parses[0].tag
+    if top.POS == "NOUN":
+        return top.case == "nomn" and "anim" in top
+    if top.POS == "ADJF" and top.case == "nomn" and top.number == "sing":
+        nxt = parse_top(toks[i + 1][2].lower()).tag if i + 1 < len(toks) else None
+        return nxt is None or nxt.POS not in ("NOUN", "ADJF")
+    return False
+
+
+_ADDRESS_VERBS = {"сказать", "говорить", "ответить", "отвечать", "крикнуть", "кричать", "шепнуть", "шептать",
+                  "заметить", "бросить", "проговорить", "пробормотать", "возразить", "повторить", "подмигнуть",
+                  "кивнуть", "улыбнуться", "велеть", "приказать", "сообщить", "объяснить", "посоветовать",
+                  "предложить", "напомнить", "признаться", "пожаловаться", "пообещать", "обещать", "возражать",
+                  "закричать", "прошептать", "замечать", "объявить"}
+_TOWARDS = re.compile(r"(?:^|\s)(?:к|ко)\s+$")
+
+
+def remark_addressees(text: str, mentions: list[Mention], subject: Subject | None) -> set[str]:
+    """`сказал он Аркадию`, `обратился к Аркадию`, `оборачиваясь к сыну`."""
+    out = set()
+    for mn in mentions:
+        if len(mn.chars) != 1 or "datv" not in mn.groups:
+            continue
+        if subject is not None and subject.span and subject.span[1] == mn.start:
+            continue
+        if _TOWARDS.search(text[:mn.start]):
+            out |= mn.chars
+            continue
+        before = WORD.findall(text[:mn.start])[-2:]
+        for w in reversed(before):
+            p = parse_top(w.lower())
+            if p.normal_form in _ADDRESS_VERBS:
+                out |= mn.chars
+                break
+            if not (p.tag.POS == "NPRO" and p.tag.case == "nomn") and p.tag.POS not in ("ADVB", "PRCL"):
+                break
+    return out
+
+
+# ---------------------------------------------------------------- speech
+
+def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> set[str]:
+    """Characters called by name in a speech segment (an address set off by
+    commas, opening or closing a sentence)."""
+    from .time_replace import Replacer, _sentence_start
+
+    out = set()
+    for mn in mentions:
+        if len(mn.chars) != 1 or "nomn" not in mn.groups:
+            continue
+        starts = _sentence_start(segments, i, text, mn.start)
+        if Replacer._vocative(text, mn.start, mn.end, starts) is not None or (
+                text[mn.end:].lstrip()[:1] == "!" and text[:mn.start].rstrip()[-1:] in (",", "")):
+            out |= mn.chars
+    return out
+
+
+# ---------------------------------------------------------------- dialogs
+
+_ANIMATE_WORD = re.compile(r"(?<![\w-])[а-яё]+(?![\w-])")
+
+
+def people_in(text: str, mentions: list[Mention], ties: dict[str, str]) -> list[str]:
+    """Who a text speaks of, in order: characters by name, and people named by
+    a noun (`доктор`, `дама`) as "~lemma|gender". The nouns compete with the
+    names when a pronoun is resolved: "он" after "доктор вошёл к Абогину" may
+    be the doctor, whom the kit cannot name."""
+    found = [(mn.start, next(iter(mn.chars))) for mn in mentions if len(mn.chars) == 1]
+    for m in _ANIMATE_WORD.finditer(text):
+        p = parse_top(m.group(0))
+        if p.tag.POS == "NOUN" and "anim" in p.tag and p.tag.number == "sing" and p.tag.gender in _GENDER:
+            if p.normal_form in ties:
+                found.append((m.start(), ties[p.normal_form]))
+            else:
+                found.append((m.start(), f"~{p.normal_form}|{_GENDER[p.tag.gender]}"))
+    return [c for _, c in sorted(found)]
+
+
+def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: dict[str, str]) -> list[ReplicaInfo]:
+    out = []
+    for segments in dialog:
+        info = ReplicaInfo()
+        for i, (kind, text) in enumerate(segments):
+            mentions = finder.find(text)
+            if kind == "s":
+                info.vocatives |= speech_vocatives(segments, i, text, mentions)
+                info.plural_address |= bool(_PLURAL_VOCATIVE.search(text))
+                continue
+            info.remark_chars += people_in(text, mentions, ties)
+            subj = remark_subject(text, mentions, i)
+            info.remark_addressees |= remark_addressees(text, mentions, subj)
+            if subj is None:
+                continue
+            if info.subject is None:
+                info.subject = subj
+            elif _differ(info.subject, subj):
+                info.conflict = True
+        out.append(info)
+    return out
+
+
+def _differ(a: Subject, b: Subject) -> bool:
+    if a.kind == "name" and b.kind == "name":
+        return a.chars != b.chars
+    return a.kind in ("name", "noun") and b.kind in ("name", "noun") and a.lemma != b.lemma
+
+
+def _gender_ok(char: Character | None, gender: str | None) -> bool:
+    return char is not None and (gender is None or char.gender in ("?", gender))
+
+
+def _noun_person(c: str, gender: str | None) -> bool:
+    return c.startswith("~") and (gender is None or c.endswith("|" + gender))
+
+
+def attribute(infos: list[ReplicaInfo], context: list[str], chars: dict[str, Character],
+              noun_ties: dict[str, str]) -> tuple[list, list, list]:
+    """Speakers, how, addressees for one dialog. `context`: characters
+    mentioned in the narration before it, oldest first."""
+    n = len(infos)
+    spk: list[str | None] = [None] * n
+    how: list[str | None] = [None] * n
+    narrator = [False] * n
+    # 1-2. remark: a name or a tied noun as the subject
+    for i, info in enumerate(infos):
+        s = info.subject
+        if s is None or info.conflict:
+            continue
+        if s.kind == "name" and len(s.chars) == 1:
+            key = next(iter(s.chars))
+            if _gender_ok(chars.get(key), s.gender):
+                spk[i], how[i] = key, "remark"
+        elif s.kind == "noun" and s.lemma in noun_ties:
+            key = noun_ties[s.lemma]
+            if _gender_ok(chars.get(key), s.gender):
+                spk[i], how[i] = key, "noun"
+        elif s.kind == "self":
+            narrator[i] = True
+    for _ in range(3):
+        changed = _pronouns(infos, context, chars, spk, how, narrator)
+        changed |= _turns(infos, chars, spk, how, narrator)
+        if not changed:
+            break
+    addr = _addressees(infos, chars, spk, narrator)
+    return spk, how, addr
+
+
+def _who(spk, narrator, i):
+    return NARRATOR if narrator[i] else spk[i]
+
+
+def _pronouns(infos, context, chars, spk, how, narrator) -> bool:
+    changed = False
+    seen: list[str] = list(context)
+    for i, info in enumerate(infos):
+        s = info.subject
+        if spk[i] is None and not narrator[i] and s is not None and s.kind == "pronoun" and not info.conflict:
+            prev = _who(spk, narrator, i - 1) if i else None
+            cands = {c for c in seen if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
+            cands -= {prev} | info.vocatives | set(info.remark_chars)
+            nouns = {c for c in seen if _noun_person(c, s.gender)}
+            if len(cands) == 1 and not nouns:
+                spk[i], how[i] = cands.pop(), "pronoun"
+                changed = True
+        seen.extend(info.remark_chars)
+        if spk[i]:
+            seen.append(spk[i])
+    return changed
+
+
+def _participants(infos, chars, spk, narrator) -> set[str] | None:
+    """The two people of an exchange clearly between two, else None."""
+    people = {_who(spk, narrator, i) for i in range(len(infos))} - {None}
+    for info in infos:
+        people |= info.vocatives | info.remark_addressees
+        if info.plural_address or info.conflict:
+            return None
+    if len(people) != 2:
+        return None
+    for i, info in enumerate(infos):
+        s = info.subject
+        if s is None or spk[i] is not None or narrator[i]:
+            continue
+        if s.kind in ("name", "noun", "plural"):
+            return None  # somebody else speaks here
+        if s.kind == "pronoun" and not any(
+                p != NARRATOR and _gender_ok(chars.get(p), s.gender) for p in people):
+            return None  # "сказала она" with two men talking: a third person
+    return people
+
+
+def _turns(infos, chars, spk, how, narrator) -> bool:
+    people = _participants(infos, chars, spk, narrator)
+    if people is None:
+        return False
+    changed = False
+    n = len(infos)
+    for _ in range(n):
+        step = False
+        for i in range(n):
+            if _who(spk, narrator, i) is not None:
+                continue
+            before = _who(spk, narrator, i - 1) if i > 0 else None
+            after = _who(spk, narrator, i + 1) if i + 1 < n else None
+            guesses = {next(iter(people - {x})) for x in (before, after) if x is not None}
+            if len(guesses) != 1:
+                continue  # no known neighbour, or the alternation breaks here
+            who = guesses.pop()
+            info = infos[i]
+            if who in info.vocatives:
+                continue
+            s = info.subject
+            if s is not None and s.kind == "pronoun" and who != NARRATOR and not _gender_ok(chars.get(who), s.gender):
+                continue
+            if s is not None and s.kind == "self" and who != NARRATOR:
+                continue
+            if who == NARRATOR:
+                narrator[i] = True
+            else:
+                spk[i] = who
+                how[i] = "pronoun" if s is not None and s.kind == "pronoun" else "turn"
+            step = changed = True
+        if not step:
+            break
+    return changed
+
+
+def _addressees(infos, chars, spk, narrator) -> list[str | None]:
+    people = _participants(infos, chars, spk, narrator)
+    out: list[str | None] = []
+    for i, info in enumerate(infos):
+        me = _who(spk, narrator, i)
+        voc = info.vocatives - {me}
+        if info.plural_address and not voc:
+            out.append("*")
+        elif len(voc) == 1:
+            out.append(next(iter(voc)))
+        elif len(voc) > 1:
+            out.append("*")
+        elif len(info.remark_addressees - {me}) == 1:
+            out.append(next(iter(info.remark_addressees - {me})))
+        elif people is not None and me in people:
+            other = next(iter(people - {me}))
+            out.append(None if other == NARRATOR else other)
+        else:
+            out.append(None)
+        if out[-1] == NARRATOR:
+            out[-1] = None
+    return out
+
+
+# ---------------------------------------------------------------- the book
+
+def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[list[str]]:
+    """For each dialog (grouped exactly as the dialogs stage does), the last
+    narration paragraphs of the same text before it."""
+    window: list[str] = []
+    in_dialog = False
+    for p in paragraphs:
+        p = p.rstrip("\n")
+        if p and is_replica(p):
+            if not in_dialog:
+                yield window[-_NARRATION_WINDOW:]
+                in_dialog = True
+            continue
+        in_dialog = False
+        if not p:
+            window = []  # a new text of the folder
+        else:
+            window.append(p)
+
+
+_TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
+
+
+def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
+    """Nouns the book uses for one character only: `князь Андрей`, `доктор
+    Старцев` (a lower-case animate noun right before a name), at least twice."""
+    ties: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for mn in finder.find(text):
+            if len(mn.chars) != 1:
+                continue
+            m = _TIE_NOUN.search(text[max(0, mn.start - 30):mn.start])
+            if not m:
+                continue
+            p = parse_top(m.group(1))
+            if (p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing"):
+                # the lemma as a subject would show it: "городовой", "князь"
+                ties[p.normal_form][next(iter(mn.chars))] += 1
+    return {lemma: c.most_common(1)[0][0] for lemma, c in ties.items()
+            if len(c) == 1 and sum(c.values()) >= 2}
+
+
+def verb_genders(dialogs, finder_forms: MentionFinder) -> dict[str, Counter]:
+    """Per nominative alias: the genders of the past-tense remark verbs it is the subject of."""
+    out: dict[str, Counter] = defaultdict(Counter)
+    for dialog in dialogs:
+        for segments in dialog:
+            for i, (kind, text) in enumerate(segments):
+                if kind != "r":
+                    continue
+                mentions = finder_forms.find(text)
+                s = remark_subject(text, mentions, i)
+                if s is not None and s.kind == "name" and s.gender:
+                    for key in s.chars:
+                        out[key][s.gender] += 1
+    return out
+
+
+def load_names(out_dir: Path) -> dict[str, dict]:
+    path = out_dir / "names.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:
+    """Characters from the names stage's forms (and a play's persons)."""
+    counts: Counter[str] = Counter()
+    for form, info in names.items():
+        counts[nominative(form, _decided_group(info))] += info["count"]
+    if play:
+        for p in play.get("persons", []):
+            for a in [p["name"], *p.get("aliases", [])]:
+                counts[a] += 1
+        for label, n in play.get("labels", {}).items():
+            counts[label] += n
+    return build_characters(counts)
+
+
+def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
+    out_dir = Path(out_dir)
+    src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
+    dialogs = list(read_dialogs_jsonl(src))
+    names = load_names(out_dir)
+    play = _load_play(out_dir)
+    edited = characters_edited(dict_dir)
+    if edited:
+        chars = load_characters(characters_path(dict_dir))
+        log.info(f"using the hand-edited {characters_path(dict_dir)}")
+    else:
+        chars = initial_characters(names, play)
+        # Genders from the remark verbs whose subject the character is.
+        finder = MentionFinder(chars, names)
+        genders = verb_genders(dialogs, finder)
+        for c in chars:
+            votes = genders.get(c.key, Counter())
+            if c.gender == "?" and votes and len(votes) == 1:
+                c.gender = next(iter(votes))
+            elif votes and votes.most_common(1)[0][1] >= 3 * max(1, sum(votes.values()) - votes.most_common(1)[0][1]):
+                c.gender = votes.most_common(1)[0][0]
+    by_key = {c.key: c for c in chars}
+    finder = MentionFinder(chars, names)
+    paragraphs = (out_dir / "paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    play_speakers = _load_play_speakers(out_dir, len(dialogs)) if play else None
+    windows = [[]] * len(dialogs) if play else list(iter_narration_windows(paragraphs))
+    if len(windows) != len(dialogs):
+        windows = [[]] * len(dialogs)  # paragraphs.txt from another run: no narration context
+    ties = noun_ties((p for p in paragraphs if p), finder)
+    stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
+                   "dialogs": len(dialogs), "dialogs_all_known": 0}
+    replica_counts: Counter[str] = Counter()
+    with (atomic_write(out_dir / "speakers.jsonl") as fs, atomic_write(out_dir / "speaker_dialogs.txt") as fd):
+        for d, (dialog, window) in enumerate(progress(list(zip(dialogs, windows)), desc="speakers", unit="dlg")):
+            infos = analyse(dialog, finder, by_key, ties)
+            if play_speakers is not None:
+                spk, how, addr = _play_attribution(play_speakers[d], infos, by_key, finder)
+            else:
+                context = [c for p in window for c in people_in(p, finder.find(p), ties)]
+                spk, how, addr = attribute(infos, context, by_key, ties)
+            for segments, s, h, a in zip(dialog, spk, how, addr):
+                fs.write(json.dumps({"dialog": d + 1, "speaker": s, "addressee": a, "how": h},
+                                    ensure_ascii=False) + "\n")
+                fd.write(f"{s or '?'} → {a or '?'}: {render_char(segments)}\n")
+                stats["replicas"] += 1
+                stats["with_speaker"] += s is not None
+                stats["with_addressee"] += a is not None
+                stats["how"][h or "none"] += 1
+                if s:
+                    replica_counts[s] += 1
+            fd.write("\n")
+            stats["dialogs_all_known"] += all(spk)
+    for c in chars:
+        c.replicas = replica_counts[c.key]
+    if not edited:
+        chars.sort(key=lambda c: (-c.replicas, -c.mentions, c.key))
+        write_characters(dict_dir, chars)
+    stats["how"] = dict(stats["how"])
+    stats["characters"] = len(chars)
+    stats["top"] = [{"name": c.key, "replicas": replica_counts[c.key], "aliases": c.aliases[:6]}
+                    for c in sorted(chars, key=lambda c: -replica_counts[c.key])[:20] if replica_counts[c.key]]
+    stats["edited_characters"] = edited
+    return stats
+
+
+# ---------------------------------------------------------------- plays
+
+def _load_play(out_dir: Path) -> dict | None:
+    p = out_dir / "play.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+
+def _load_play_speakers(out_dir: Path, n: int) -> list[list] | None:
+    p = out_dir / "play_speakers.jsonl"
+    if not p.exists():
+        return None
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows if len(rows) == n else None
+
+
+def _label_key(label: str | None, finder: MentionFinder) -> str | None:
+    if not label:
+        return None
+    keys = finder.form_chars.get(" ".join(label.split()))
+    if keys and len(keys) == 1:
+        return next(iter(keys))
+    mentions = finder.find(label)
+    found = {k for m in mentions if len(m.chars) == 1 for k in m.chars}
+    return found.pop() if len(found) == 1 else None
+
+
+def _play_attribution(rows, infos, chars, finder) -> tuple[list, list, list]:
+    spk, how, addr = [], [], []
+    for (label, to), info in zip(rows, infos):
+        key = _label_key(label, finder)
+        spk.append(key)
+        how.append("play" if key else None)
+        a = _label_key(to, finder) if to else None
+        voc = info.vocatives - {key}
+        if a is None and len(voc) == 1:
+            a = next(iter(voc))
+        elif a is None and (info.plural_address or len(voc) > 1):
+            a = "*"
+        addr.append(a)
+    return spk, how, addr
+
+
+@click.command()
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@cli_main
+def main(out_dir, dict_dir):
+    """Decide who says each replica and to whom; write characters.py, speakers.jsonl, speaker_dialogs.txt."""
+    t0 = time.perf_counter()
+    stats = write_speakers(out_dir, dict_dir)
+    write_stats(out_dir, "speakers", stats, t0)
+
+
+if __name__ == "__main__":
+    main()
