@@ -99,6 +99,8 @@ def word_roles(form: str) -> tuple[str, ...]:
 
 
 _ROLE_TAG = {"first": "Name", "middle": "Patr", "last": "Surn"}
+# Particles glued to a name in speech: "Алексей Иванович-то", "Петр Иваныч-с".
+_PARTICLE = re.compile(r"-(?:то|с|ка|де|ста)(?=\s|$)")
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -129,12 +131,16 @@ def nominative(form: str, group: str | None = None) -> str:
     """The form with every word in the nominative: `Евгению Васильичу` -> `Евгений Васильич`.
     `group` is the case group the names stage decided for the form; a form it
     read as nominative (Стива, not the genitive of Стив) stays as it is."""
-    if group == "nomn":
-        return form
+    form = _PARTICLE.sub("", form)
     words, roles = form.split(), word_roles(form)
     out = []
     for w, role in zip(words, roles):
         p = _word_parse(w, role, group)
+        if group == "nomn" and (p is None or p.tag.case == "nomn" or w[-1:] in "аяь"):
+            # Стива is a nominative where the text says so, whatever pymorphy
+            # thinks of Стив; "с Алексей Александровичем" is not.
+            out.append(w)
+            continue
         new = p.inflect({"nomn"}) if p is not None and p.tag.case not in ("nomn", None) else None
         out.append(_cap(new.word, w) if new is not None else w)
     return " ".join(out)
@@ -226,9 +232,11 @@ def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter
     for a in aliases:
         if owner[a] != a or len(parts[a]) != 1:
             continue
-        targets = {o for name, owners in firsts.items() for o in owners
-                   if o != a and _diminutive_of(a, name) and name != a.lower()}
-        targets = {t for t in targets if _compatible(name_gender(a), name_gender(t))}
+        found = [(name, o) for name, owners in firsts.items() for o in owners
+                 if o != a and _diminutive_of(a, name) and _compatible(name_gender(a), name_gender(o))]
+        # Гришка and Гриша both shorten Григорий: the full name wins over another diminutive.
+        full = {o for name, o in found if not _DIMINUTIVE.search(name)}
+        targets = full or {o for _, o in found}
         if len(targets) == 1:
             t = targets.pop()
             for b in aliases:

@@ -51,6 +51,7 @@ _PLURAL_VOCATIVE = re.compile(
     r"(?:^|[,.!?…]\s*)(?:господа|дети|детки|ребята|братцы|друзья|товарищи|братья|сестры|сёстры|"
     r"барышни|господа присяжные)\s*[,!]", re.I)
 _NARRATION_WINDOW = 2  # narration paragraphs before a dialog that count for pronouns
+_SCENE_GAP = 0  # dialogs parted by at most this many narration paragraphs are one scene
 
 
 @dataclass
@@ -179,6 +180,10 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             if vgender and g and g != vgender and top.gender != "ms-f":
                 return None
             return Subject("noun", gender=vgender or g, lemma=parses[0].normal_form, span=(seg, a, b), verb=vspan)
+        if w[:1].isupper() and top.case == "nomn" and top.POS == "NOUN":
+            # A capitalised subject the names stage did not know (`сказал Кирилов`):
+            # somebody speaks whom the kit cannot name.
+            return Subject("name", gender=vgender, span=(seg, a, b), verb=vspan)
         if top.POS in ("ADVB", "PRCL", "CONJ", "PREP", "INTJ", "ADJF", "ADJS", "PRED") or (
                 top.POS in ("NOUN", "NPRO") and top.case != "nomn"):
             return False
@@ -250,7 +255,8 @@ def remark_addressees(text: str, mentions: list[Mention], subject: Subject | Non
             if p.normal_form in _ADDRESS_VERBS:
                 out |= mn.chars
                 break
-            if not (p.tag.POS == "NPRO" and p.tag.case == "nomn") and p.tag.POS not in ("ADVB", "PRCL"):
+            if not (p.tag.POS == "NPRO" and p.tag.case == "nomn") and p.tag.POS not in ("ADVB", "PRCL") \
+                    and not w[:1].isupper():  # "сказала Катя Аркадию": the subject stands between
                 break
     return out
 
@@ -331,161 +337,218 @@ def _noun_person(c: str, gender: str | None) -> bool:
     return c.startswith("~") and (gender is None or c.endswith("|" + gender))
 
 
+@dataclass
+class DialogState:
+    infos: list[ReplicaInfo]
+    context: list[str]                      # people the narration before it speaks of, oldest first
+    spk: list[str | None] = field(default_factory=list)
+    how: list[str | None] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.spk = self.spk or [None] * len(self.infos)
+        self.how = self.how or [None] * len(self.infos)
+
+
 def attribute(infos: list[ReplicaInfo], context: list[str], chars: dict[str, Character],
               noun_ties: dict[str, str]) -> tuple[list, list, list]:
-    """Speakers, how, addressees for one dialog. `context`: characters
-    mentioned in the narration before it, oldest first."""
-    n = len(infos)
-    spk: list[str | None] = [None] * n
-    how: list[str | None] = [None] * n
-    narrator = [False] * n
-    # 1-2. remark: a name or a tied noun as the subject
-    for i, info in enumerate(infos):
-        s = info.subject
-        if s is None or info.conflict:
-            continue
-        if s.kind == "name" and len(s.chars) == 1:
-            key = next(iter(s.chars))
-            if _gender_ok(chars.get(key), s.gender):
-                spk[i], how[i] = key, "remark"
-        elif s.kind == "noun" and s.lemma in noun_ties:
-            key = noun_ties[s.lemma]
-            if _gender_ok(chars.get(key), s.gender):
-                spk[i], how[i] = key, "noun"
-        elif s.kind == "self":
-            narrator[i] = True
-    for _ in range(3):
-        changed = _pronouns(infos, context, chars, spk, how, narrator)
-        changed |= _turns(infos, chars, spk, how, narrator)
+    """Speakers, how, addressees for one dialog on its own (a scene of one)."""
+    d = DialogState(infos, context)
+    attribute_scene([d], chars, noun_ties)
+    return d.spk, d.how, scene_addressees([d], chars)[0]
+
+
+def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_ties: dict[str, str],
+                    narrator: str | None = None) -> None:
+    """Fills spk/how of the dialogs of one scene (dialogs parted by a short
+    narration). `narrator`: the character the first-person narrator is, if
+    known; until then "я" is NARRATOR, a participant with no name."""
+    me = narrator or NARRATOR
+    for d in scene:
+        for i, info in enumerate(d.infos):
+            s = info.subject
+            if s is None or info.conflict:
+                continue
+            if s.kind == "name" and len(s.chars) == 1:
+                key = next(iter(s.chars))
+                if _gender_ok(chars.get(key), s.gender):
+                    d.spk[i], d.how[i] = key, "remark"
+            elif s.kind == "noun" and s.lemma in noun_ties:
+                key = noun_ties[s.lemma]
+                if _gender_ok(chars.get(key), s.gender):
+                    d.spk[i], d.how[i] = key, "noun"
+            elif s.kind == "self":
+                d.spk[i], d.how[i] = me, "pronoun"
+    for _ in range(4):
+        two = scene_pair(scene, chars)
+        changed = False
+        for d in scene:
+            changed |= _pronouns(d, chars, two)
+            changed |= _turns(d, chars, two)
         if not changed:
             break
-    addr = _addressees(infos, chars, spk, narrator)
-    return spk, how, addr
 
 
-def _who(spk, narrator, i):
-    return NARRATOR if narrator[i] else spk[i]
-
-
-def _pronouns(infos, context, chars, spk, how, narrator) -> bool:
+def _pronouns(d: DialogState, chars, two: set[str] | None) -> bool:
+    """`— ответил он`: the one person of that gender it can be."""
     changed = False
-    seen: list[str] = list(context)
-    for i, info in enumerate(infos):
+    seen: list[str] = list(d.context)
+    for i, info in enumerate(d.infos):
         s = info.subject
-        if spk[i] is None and not narrator[i] and s is not None and s.kind == "pronoun" and not info.conflict:
-            prev = _who(spk, narrator, i - 1) if i else None
-            cands = {c for c in seen if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
-            cands -= {prev} | info.vocatives | set(info.remark_chars)
-            nouns = {c for c in seen if _noun_person(c, s.gender)}
+        if d.spk[i] is None and s is not None and s.kind == "pronoun" and not info.conflict:
+            prev = d.spk[i - 1] if i else None
+            banned = {prev} | info.vocatives | set(info.remark_chars)
+            if two is not None:
+                # In a two-person scene: the one of the pair it fits.
+                cands = {p for p in two if p not in banned and (p == NARRATOR or _gender_ok(chars.get(p), s.gender))}
+                nouns: set[str] = set()
+            else:
+                cands = {c for c in seen if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
+                cands -= banned
+                nouns = {c for c in seen if _noun_person(c, s.gender)}
             if len(cands) == 1 and not nouns:
-                spk[i], how[i] = cands.pop(), "pronoun"
+                d.spk[i], d.how[i] = cands.pop(), "pronoun"
                 changed = True
         seen.extend(info.remark_chars)
-        if spk[i]:
-            seen.append(spk[i])
+        if d.spk[i]:
+            seen.append(d.spk[i])
     return changed
 
 
-def _participants(infos, chars, spk, narrator) -> set[str] | None:
-    """The two people of an exchange clearly between two, else None."""
-    people = {_who(spk, narrator, i) for i in range(len(infos))} - {None}
-    for info in infos:
-        people |= info.vocatives | info.remark_addressees
-        if info.plural_address or info.conflict:
-            return None
+def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
+    """The two people of a scene clearly between two, else None: everyone
+    who speaks or is spoken to is one of two, and no remark brings in a
+    third (`— сказал слуга`, `— сказала она` while two men talk)."""
+    speakers: set[str] = set()
+    addressed: set[str] = set()
+    for d in scene:
+        speakers |= set(d.spk) - {None}
+        for info in d.infos:
+            addressed |= info.vocatives | info.remark_addressees
+            if info.plural_address or info.conflict:
+                return None
+    people = speakers | addressed
+    if NARRATOR in speakers and len(speakers) == 2 and len(addressed - speakers) == 1:
+        # The one the other calls by name may be the narrator himself ("Алексей
+        # Иванович, постойте!"): name_narrator decides, the pair stands.
+        people = speakers
     if len(people) != 2:
         return None
-    for i, info in enumerate(infos):
-        s = info.subject
-        if s is None or spk[i] is not None or narrator[i]:
-            continue
-        if s.kind in ("name", "noun", "plural"):
-            return None  # somebody else speaks here
-        if s.kind == "pronoun" and not any(
-                p != NARRATOR and _gender_ok(chars.get(p), s.gender) for p in people):
-            return None  # "сказала она" with two men talking: a third person
+    for d in scene:
+        for i, info in enumerate(d.infos):
+            s = info.subject
+            if s is None or d.spk[i] is not None:
+                continue
+            if s.kind in ("name", "noun", "plural"):
+                return None  # somebody else speaks here
+            # "он" must be one of the two, and not one who speaks right before or after it.
+            near = {d.spk[j] for j in (i - 1, i + 1) if 0 <= j < len(d.spk)}
+            if s.kind == "pronoun" and not any(
+                    p not in near and (p == NARRATOR or _gender_ok(chars.get(p), s.gender)) for p in people):
+                return None
     return people
 
 
-def _turns(infos, chars, spk, how, narrator) -> bool:
-    people = _participants(infos, chars, spk, narrator)
-    if people is None:
+def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
+    """Lines of a two-person exchange alternate: a line between two known
+    ones (or next to one) is the other person's."""
+    if two is None:
         return False
     changed = False
-    n = len(infos)
+    n = len(d.infos)
     for _ in range(n):
         step = False
         for i in range(n):
-            if _who(spk, narrator, i) is not None:
+            if d.spk[i] is not None:
                 continue
-            before = _who(spk, narrator, i - 1) if i > 0 else None
-            after = _who(spk, narrator, i + 1) if i + 1 < n else None
-            guesses = {next(iter(people - {x})) for x in (before, after) if x is not None}
+            before = d.spk[i - 1] if i > 0 else None
+            after = d.spk[i + 1] if i + 1 < n else None
+            guesses = {next(iter(two - {x})) for x in (before, after) if x in two}
             if len(guesses) != 1:
                 continue  # no known neighbour, or the alternation breaks here
             who = guesses.pop()
-            info = infos[i]
-            if who in info.vocatives:
-                continue
+            info = d.infos[i]
             s = info.subject
+            if who in info.vocatives or (s is not None and s.kind == "self" and who != NARRATOR):
+                continue
             if s is not None and s.kind == "pronoun" and who != NARRATOR and not _gender_ok(chars.get(who), s.gender):
                 continue
-            if s is not None and s.kind == "self" and who != NARRATOR:
-                continue
-            if who == NARRATOR:
-                narrator[i] = True
-            else:
-                spk[i] = who
-                how[i] = "pronoun" if s is not None and s.kind == "pronoun" else "turn"
+            d.spk[i] = who
+            d.how[i] = "pronoun" if s is not None and s.kind == "pronoun" else "turn"
             step = changed = True
         if not step:
             break
     return changed
 
 
-def _addressees(infos, chars, spk, narrator) -> list[str | None]:
-    people = _participants(infos, chars, spk, narrator)
-    out: list[str | None] = []
-    for i, info in enumerate(infos):
-        me = _who(spk, narrator, i)
-        voc = info.vocatives - {me}
-        if info.plural_address and not voc:
-            out.append("*")
-        elif len(voc) == 1:
-            out.append(next(iter(voc)))
-        elif len(voc) > 1:
-            out.append("*")
-        elif len(info.remark_addressees - {me}) == 1:
-            out.append(next(iter(info.remark_addressees - {me})))
-        elif people is not None and me in people:
-            other = next(iter(people - {me}))
-            out.append(None if other == NARRATOR else other)
-        else:
-            out.append(None)
-        if out[-1] == NARRATOR:
-            out[-1] = None
+def scene_addressees(scene: list[DialogState], chars) -> list[list[str | None]]:
+    two = scene_pair(scene, chars)
+    out = []
+    for d in scene:
+        addr: list[str | None] = []
+        for i, info in enumerate(d.infos):
+            me = d.spk[i]
+            voc = info.vocatives - {me}
+            if info.plural_address and not voc:
+                a = "*"
+            elif len(voc) == 1:
+                a = next(iter(voc))
+            elif len(voc) > 1:
+                a = "*"
+            elif len(info.remark_addressees - {me}) == 1:
+                a = next(iter(info.remark_addressees - {me}))
+            elif two is not None and me in two:
+                a = next(iter(two - {me}))
+            else:
+                a = None
+            addr.append(a)
+        out.append(addr)
     return out
+
+
+def name_narrator(scenes: list[list[DialogState]], chars) -> str | None:
+    """The first-person narrator's name: the character others call by name
+    in lines said to the narrator (two-person scenes with him), if one name
+    clearly dominates."""
+    votes: Counter[str] = Counter()
+    for scene in scenes:
+        two = scene_pair(scene, chars)
+        if two is None or NARRATOR not in two:
+            continue
+        other = next(iter(two - {NARRATOR}))
+        for d in scene:
+            for i, info in enumerate(d.infos):
+                if d.spk[i] == other:
+                    votes.update(info.vocatives - {other})
+    if not votes:
+        return None
+    (top, n), total = votes.most_common(1)[0], sum(votes.values())
+    return top if n >= 2 and n >= 0.6 * total else None
 
 
 # ---------------------------------------------------------------- the book
 
-def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[list[str]]:
-    """For each dialog (grouped exactly as the dialogs stage does), the last
-    narration paragraphs of the same text before it."""
+def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str], int | None]]:
+    """For each dialog (grouped exactly as the dialogs stage does): the last
+    narration paragraphs of the same text before it, and how many narration
+    paragraphs part it from the dialog before (None: none before in this text)."""
     window: list[str] = []
     in_dialog = False
+    gap: int | None = None
     for p in paragraphs:
         p = p.rstrip("\n")
         if p and is_replica(p):
             if not in_dialog:
-                yield window[-_NARRATION_WINDOW:]
+                yield window[-_NARRATION_WINDOW:], gap
                 in_dialog = True
+                gap = 0
             continue
         in_dialog = False
         if not p:
-            window = []  # a new text of the folder
+            window, gap = [], None  # a new text of the folder
         else:
             window.append(p)
+            if gap is not None:
+                gap += 1
 
 
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
@@ -508,6 +571,50 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
                 ties[p.normal_form][next(iter(mn.chars))] += 1
     return {lemma: c.most_common(1)[0][0] for lemma, c in ties.items()
             if len(c) == 1 and sum(c.values()) >= 2}
+
+
+def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:
+    """Surname-only characters the text joins to one other name: `Степан
+    Аркадьич Облонский` written out in the narration ties the surname
+    character Облонский to Степан Аркадьич. A surname tied to two people
+    (`Николай Левин`, `Константин Левин`) stays apart."""
+    from .characters import word_roles
+
+    def surname_only(c: Character) -> bool:
+        return all(" " not in a and word_roles(a) == ("last",) for a in c.aliases)
+
+    ties: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        ms = [m for m in finder.find(text) if len(m.chars) == 1]
+        for m1, m2 in zip(ms, ms[1:]):
+            if text[m1.end:m2.start] != " ":
+                continue
+            a, b = next(iter(m1.chars)), next(iter(m2.chars))
+            if a == b:
+                continue
+            ca, cb = chars[a], chars[b]
+            if surname_only(cb) and not surname_only(ca) and _compatible_gender(ca, cb):
+                ties[b].add(a)
+    return {s: next(iter(o)) for s, o in ties.items() if len(o) == 1}
+
+
+def _compatible_gender(a: Character, b: Character) -> bool:
+    return "?" in (a.gender, b.gender) or a.gender == b.gender
+
+
+def merge_characters(chars: list[Character], into: dict[str, str]) -> list[Character]:
+    by_key = {c.key: c for c in chars}
+    for src, dst in into.items():
+        while dst in into:
+            dst = into[dst]
+        if src == dst or src not in by_key or dst not in by_key:
+            continue
+        a, b = by_key[dst], by_key.pop(src)
+        a.aliases += [x for x in b.aliases if x not in a.aliases]
+        a.mentions += b.mentions
+        if a.gender == "?":
+            a.gender = b.gender
+    return [c for c in chars if c.key in by_key]
 
 
 def verb_genders(dialogs, finder_forms: MentionFinder) -> dict[str, Counter]:
@@ -571,22 +678,56 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     by_key = {c.key: c for c in chars}
     finder = MentionFinder(chars, names)
     paragraphs = (out_dir / "paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    if not edited:
+        merged = full_name_ties((p for p in paragraphs if p), finder, by_key)
+        if merged:
+            chars = merge_characters(chars, merged)
+            by_key = {c.key: c for c in chars}
+            finder = MentionFinder(chars, names)
     play_speakers = _load_play_speakers(out_dir, len(dialogs)) if play else None
-    windows = [[]] * len(dialogs) if play else list(iter_narration_windows(paragraphs))
+    windows = [([], None)] * len(dialogs) if play else list(iter_narration_windows(paragraphs))
     if len(windows) != len(dialogs):
-        windows = [[]] * len(dialogs)  # paragraphs.txt from another run: no narration context
+        windows = [([], None)] * len(dialogs)  # paragraphs.txt from another run: no narration context
     ties = noun_ties((p for p in paragraphs if p), finder)
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
+    states: list[DialogState] = []
+    scenes: list[list[DialogState]] = []
+    for d, (dialog, (window, gap)) in enumerate(progress(list(zip(dialogs, windows)), desc="speakers", unit="dlg")):
+        infos = analyse(dialog, finder, by_key, ties)
+        state = DialogState(infos, [c for p in window for c in people_in(p, finder.find(p), ties)])
+        states.append(state)
+        if play_speakers is not None:
+            continue
+        if scenes and gap is not None and gap <= _SCENE_GAP:
+            scenes[-1].append(state)
+        else:
+            scenes.append([state])
+    addressees: list[list] = []
+    if play_speakers is not None:
+        for state, rows in zip(states, play_speakers):
+            state.spk, state.how, addr = _play_attribution(rows, state.infos, by_key, finder)
+            addressees.append(addr)
+    else:
+        for scene in scenes:
+            attribute_scene(scene, by_key, ties)
+        narrator = name_narrator(scenes, by_key)
+        if narrator:
+            log.info(f"the first-person narrator is {narrator}")
+            for scene in scenes:
+                for state in scene:
+                    state.spk = [None] * len(state.infos)
+                    state.how = [None] * len(state.infos)
+                attribute_scene(scene, by_key, ties, narrator)
+        stats["narrator"] = narrator
+        for scene in scenes:
+            addressees.extend(scene_addressees(scene, by_key))
     replica_counts: Counter[str] = Counter()
     with (atomic_write(out_dir / "speakers.jsonl") as fs, atomic_write(out_dir / "speaker_dialogs.txt") as fd):
-        for d, (dialog, window) in enumerate(progress(list(zip(dialogs, windows)), desc="speakers", unit="dlg")):
-            infos = analyse(dialog, finder, by_key, ties)
-            if play_speakers is not None:
-                spk, how, addr = _play_attribution(play_speakers[d], infos, by_key, finder)
-            else:
-                context = [c for p in window for c in people_in(p, finder.find(p), ties)]
-                spk, how, addr = attribute(infos, context, by_key, ties)
+        for d, (dialog, state, addr) in enumerate(zip(dialogs, states, addressees)):
+            spk = [None if x == NARRATOR else x for x in state.spk]
+            how = [h if x is not None else None for x, h in zip(spk, state.how)]
+            addr = [None if x == NARRATOR else x for x in addr]
             for segments, s, h, a in zip(dialog, spk, how, addr):
                 fs.write(json.dumps({"dialog": d + 1, "speaker": s, "addressee": a, "how": h},
                                     ensure_ascii=False) + "\n")
@@ -644,7 +785,7 @@ def _play_attribution(rows, infos, chars, finder) -> tuple[list, list, list]:
         key = _label_key(label, finder)
         spk.append(key)
         how.append("play" if key else None)
-        a = _label_key(to, finder) if to else None
+        a = "*" if to == "*" else _label_key(to, finder) if to else None
         voc = info.vocatives - {key}
         if a is None and len(voc) == 1:
             a = next(iter(voc))

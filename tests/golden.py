@@ -15,16 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SAMPLE = ROOT / "data" / "sample" / "raw.txt"
 FILES = ["dialogs.txt", "raw_dialogs.txt", "me_dialogs.txt", "ti_dialogs.txt", "dict_me.py", "dict_ti.py",
-         "dataset.txt", "dataset_val.txt"]
+         "characters.py", "speakers.jsonl", "speaker_dialogs.txt", "dataset.txt", "dataset_val.txt"]
 
 
 def build(out: Path) -> dict[str, str]:
     """Runs every dataset stage on the sample into `out`; returns file texts."""
     from dataset_tools.assemble import assemble
+    from dataset_tools.common import write_json
     from dataset_tools.dialogs import read_dialogs_jsonl, write_dialogs
     from dataset_tools.dicts import write_dict
     from dataset_tools.names import dict_entries, find_names
     from dataset_tools.prepare import prepare
+    from dataset_tools.speakers import write_speakers
     from dataset_tools.time_replace import write_time
 
     prepare(SAMPLE, out / "paragraphs.txt")
@@ -33,6 +35,8 @@ def build(out: Path) -> dict[str, str]:
     forms = find_names(read_dialogs_jsonl(out / "dialogs.jsonl"))
     for mode in ("me", "ti"):
         write_dict(out, mode, dict_entries(forms, mode))
+    write_json(out / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
+    write_speakers(out, out)
     write_time(out, out)
     assemble(out, "dataset", 0.1, 42)
     return {name: (out / name).read_text(encoding="utf-8") for name in FILES}

@@ -1,0 +1,196 @@
+"""Characters and the speakers stage: every sieve and the abstentions, on
+sentences written for the tests."""
+from collections import Counter
+
+import pytest
+
+from dataset_tools.characters import (
+    Character, build_characters, format_characters, load_characters, nominative, parts_of,
+)
+from dataset_tools.common import KitError
+from dataset_tools.replicas import split_replica
+from dataset_tools.speakers import (
+    DialogState, MentionFinder, analyse, attribute, attribute_scene, remark_subject, scene_addressees,
+)
+
+CHARS = [
+    Character("Базаров", ["Базаров", "Евгений", "Евгений Васильич"], "m"),
+    Character("Аркадий", ["Аркадий", "Аркаша"], "m"),
+    Character("Одинцова", ["Одинцова", "Анна Сергеевна"], "f"),
+    Character("Катя", ["Катя"], "f"),
+]
+BY_KEY = {c.key: c for c in CHARS}
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return MentionFinder(CHARS, {})
+
+
+def run(paragraphs, finder, context=(), ties=None):
+    dialog = [split_replica(p) for p in paragraphs]
+    infos = analyse(dialog, finder, BY_KEY, ties or {})
+    return attribute(infos, list(context), BY_KEY, ties or {})
+
+
+@pytest.mark.parametrize("form,group,want", [
+    ("Евгению Васильичу", "datv", "Евгений Васильич"),
+    ("Анне Петровне", "datv", "Анна Петровна"),
+    ("Базарову", "datv", "Базаров"),
+    ("Стива", "nomn", "Стива"),  # the text says nominative; pymorphy thinks of Стив
+    ("Алексей Александровичем", "nomn", "Алексей Александрович"),
+    ("Алексей Иванович-то", "nomn", "Алексей Иванович"),
+])
+def test_nominative(form, group, want):
+    assert nominative(form, group) == want
+
+
+def test_patronymic_spellings_are_one_name():
+    assert parts_of("Евгений Васильевич") == parts_of("Евгений Васильич")
+    assert parts_of("Николай Петрович") != parts_of("Павел Петрович")
+
+
+def test_build_characters_groups_aliases():
+    counts = Counter({"Базаров": 50, "Евгений Васильевич Базаров": 2, "Евгений": 5, "Евгений Васильич": 3,
+                      "Николай Петрович": 20, "Павел Петрович": 15, "Николай Иваныч": 3, "Николай": 2, "Аркадий": 30, "Аркаша": 4})
+    chars = {c.key: c for c in build_characters(counts)}
+    assert set(chars["Базаров"].aliases) == {"Базаров", "Евгений Васильевич Базаров", "Евгений", "Евгений Васильич"}
+    assert chars["Базаров"].gender == "m"
+    assert "Аркаша" in chars["Аркадий"].aliases  # a diminutive joins the name it shortens
+    assert "Николай Петрович" in chars and "Павел Петрович" in chars  # one patronymic, two people
+    assert "Николай" in chars  # two Николаи: which one is not for the kit to guess
+
+
+def test_remark_names_the_speaker(finder):
+    spk, how, _ = run(["— Иду, — ответил Базаров.",
+                       "— Ну и что? — Базаров усмехнулся.",
+                       "— Куда? — спросил Евгений Васильич, оборачиваясь к Аркадию."], finder)
+    assert spk == ["Базаров"] * 3 and how == ["remark"] * 3
+
+
+def test_the_subject_not_any_name(finder):
+    s = remark_subject("сказала Катя Аркадию", finder.find("сказала Катя Аркадию"))
+    assert s.kind == "name" and s.chars == {"Катя"}
+    spk, _, addr = run(["— Пойдём, — сказала Катя Аркадию."], finder)
+    assert spk == ["Катя"] and addr == ["Аркадий"]
+
+
+def test_remark_naming_two_people_abstains(finder):
+    # Two remarks with two different subjects: the paragraph is not one person's.
+    spk, _, _ = run(["— Да, — сказал Базаров. — Нет, — сказал Аркадий."], finder)
+    assert spk == [None]
+
+
+def test_pronoun_resolved_to_the_one_candidate(finder):
+    spk, how, _ = run(["— Поздно, — сказала она."], finder, context=["Базаров", "Одинцова"])
+    assert spk == ["Одинцова"] and how == ["pronoun"]
+
+
+def test_pronoun_with_two_candidates_abstains(finder):
+    spk, _, _ = run(["— Поздно, — сказал он."], finder, context=["Базаров", "Аркадий"])
+    assert spk == [None]
+
+
+def test_pronoun_with_an_unnamed_person_abstains(finder):
+    # "доктор" may be the one who speaks, and the kit cannot name him.
+    spk, _, _ = run(["— Поздно, — сказал он."], finder, context=["Базаров", "~доктор|m"])
+    assert spk == [None]
+
+
+def test_pronoun_skips_the_previous_speaker(finder):
+    spk, _, _ = run(["— Поедем? — спросил Базаров.", "— Поедем, — ответил он."], finder,
+                    context=["Базаров", "Аркадий"])
+    assert spk == ["Базаров", "Аркадий"]
+
+
+def test_noun_tied_to_one_character(finder):
+    spk, how, _ = run(["— Пора, — сказал доктор."], finder, ties={"доктор": "Базаров"})
+    assert spk == ["Базаров"] and how == ["noun"]
+    spk, _, _ = run(["— Пора, — сказал доктор."], finder)
+    assert spk == [None]  # a noun the book does not tie to one person
+
+
+def test_turn_taking_between_two(finder):
+    spk, how, addr = run(["— Ты здесь? — спросил Базаров.",
+                          "— Здесь.",
+                          "— А где Катя?",
+                          "— Ушла, — ответил Аркадий."], finder)
+    assert spk == ["Базаров", "Аркадий", "Базаров", "Аркадий"]
+    assert how == ["remark", "turn", "turn", "remark"]
+    assert addr == ["Аркадий", "Базаров", "Аркадий", "Базаров"]
+
+
+def test_three_people_talking_abstains(finder):
+    spk, _, _ = run(["— Ты здесь? — спросил Базаров.",
+                     "— Здесь.",
+                     "— А я? — сказала Катя.",
+                     "— И ты.",
+                     "— Ушла, — ответил Аркадий."], finder)
+    assert spk[1] is None and spk[3] is None
+
+
+def test_a_third_person_by_noun_stops_turn_taking(finder):
+    spk, _, _ = run(["— Ты здесь? — спросил Базаров.",
+                     "— Здесь, — сказал слуга.",
+                     "— А Аркадий?",
+                     "— Ушёл, — ответил Аркадий."], finder)
+    assert spk[1] is None and spk[2] is None
+
+
+def test_broken_alternation_abstains(finder):
+    # Базаров ? Аркадий: whoever says the middle line, the alternation breaks.
+    spk, _, _ = run(["— Ты здесь? — спросил Базаров.", "— Здесь.", "— Ушёл, — ответил Аркадий."], finder)
+    assert spk[1] is None
+
+
+def test_vocative_gives_the_addressee(finder):
+    _, _, addr = run(["— Аркаша, иди сюда! — крикнул Базаров."], finder)
+    assert addr == ["Аркадий"]
+    _, _, addr = run(["— Господа, прошу к столу, — сказала Одинцова."], finder)
+    assert addr == ["*"]
+
+
+def test_a_name_asked_about_is_no_address(finder):
+    _, _, addr = run(["— Базаров? — переспросила Катя."], finder)
+    assert addr == [None]
+
+
+def test_first_person_narrator_is_named_by_the_others():
+    from dataset_tools.speakers import name_narrator
+
+    chars = CHARS + [Character("Алексей Иванович", ["Алексей Иванович"], "m")]
+    by_key = {c.key: c for c in chars}
+    fin = MentionFinder(chars, {})
+    scenes = []
+    for lines in (["— Куда вы? — спросила Катя.", "— Домой, — отвечал я.", "— Алексей Иванович, постойте!"],
+                  ["— Алексей Иванович, вы здесь? — спросила Катя.", "— Здесь, — сказал я."]):
+        d = DialogState(analyse([split_replica(p) for p in lines], fin, by_key, {}), [])
+        attribute_scene([d], by_key, {})
+        scenes.append([d])
+    assert name_narrator(scenes, by_key) == "Алексей Иванович"
+    for scene in scenes:
+        attribute_scene(scene, by_key, {}, "Алексей Иванович")
+    assert scenes[0][0].spk == ["Катя", "Алексей Иванович", "Катя"]
+    assert scene_addressees(scenes[0], by_key)[0] == ["Алексей Иванович", "Катя", "Алексей Иванович"]
+
+
+def test_characters_file_round_trip(tmp_path):
+    chars = [Character("Базаров", ["Базаров", "Евгений"], "m", replicas=3)]
+    (tmp_path / "characters.py").write_text(format_characters(chars), encoding="utf-8")
+    back = load_characters(tmp_path / "characters.py")
+    assert [(c.key, c.aliases, c.gender) for c in back] == [("Базаров", ["Базаров", "Евгений"], "m")]
+
+
+@pytest.mark.parametrize("body,msg", [
+    ('CHARACTERS = {\n    "Базаров": {"aliases": ["Базаров"], "gender": "x"},\n}\n', ":2: the gender of 'Базаров'"),
+    ('CHARACTERS = {\n    "Базаров": {"aliases": ["Базаров"], "gender": "m"\n}\n', "syntax error"),
+    ('CHARACTERS = {\n    "А": {"aliases": ["А"]},\n    "А": {"aliases": ["Б"]},\n}\n', ":3: 'А' appears twice"),
+    ('CHARACTERS = {\n    "А": {"aliases": "А"},\n}\n', "must be a list"),
+    ('CHARACTERS = {\n    "А": {"aliases": [f()]},\n}\n', "must be a literal"),
+])
+def test_bad_characters_file_is_one_line_error(tmp_path, body, msg):
+    p = tmp_path / "characters.py"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(KitError, match=msg.replace("(", r"\(")) as e:
+        load_characters(p)
+    assert str(p) in str(e.value) and "\n" not in str(e.value)
