@@ -58,7 +58,7 @@ def bench_one(src: Path) -> dict:
                                       "--out-dir", tmp, "--dict-dir", tmp])
         rss_pipe = int(out.strip().splitlines()[-1]) / 1024
         stages = {}
-        for s in ("prepare", "dialogs", "names", "time", "assemble"):
+        for s in ("prepare", "dialogs", "names", "speakers", "time", "assemble"):
             stages[s] = json.loads((Path(tmp) / f"stats_{s}.json").read_text())["seconds"]
         t_base, _, out = run(wrap + [PY, "-c", BASELINE, str(src), str(ROOT)])
         lines = out.strip().splitlines()
@@ -88,7 +88,7 @@ def main(argv):
     sources = [Path(a) for a in argv] or [ROOT / "data" / "sample" / "raw.txt"]
     print(f"cores: {os.cpu_count()}")
     print("| text | MB | pipeline s | NER-only s | ratio | peak RSS pipeline / NER-only MB | "
-          "prepare | dialogs | names | time | assemble |")
+          "prepare | dialogs | names | speakers | time | assemble |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +100,7 @@ def main(argv):
                 st = r["stages"]
                 print(f"| {name} | {r['mb']:.1f} | {r['pipeline_s']:.1f} | {r['baseline_s']:.1f} | "
                       f"{r['ratio']:.2f} | {r['rss_pipeline_mb']:.0f} / {r['rss_baseline_mb']:.0f} | "
-                      + " | ".join(f"{st[s]:.1f}" for s in ("prepare", "dialogs", "names", "time", "assemble"))
+                      + " | ".join(f"{st[s]:.1f}" for s in ("prepare", "dialogs", "names", "speakers", "time", "assemble"))
                       + " |", flush=True)
     return rows
 
