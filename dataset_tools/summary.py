@@ -58,12 +58,21 @@ def format_summary(st: dict) -> str:
                 f"same person in the sentence {s.get('same_person_kept', 0)}, "
                 f"next to another name {s.get('crowded_kept', 0)}"
             )
+    if "time" in st and "pov_lines" in st["time"]:
+        t = st["time"]
+        p = t.get("pov", {})
+        n = max(1, t["pov_lines"])
+        lines.append(
+            f"pov: lines rewritten {t['pov_changed']}/{t['pov_lines']} ({100 * t['pov_changed'] / n:.1f}%), "
+            f"dialogs with a speaker on every line {t['dialogs_all_speakers']}/{t['dialogs']}; "
+            f"remark pronouns {p.get('remark_pronouns', 0)}, vocatives removed {p.get('vocatives_removed', 0)}, "
+            f"verbs re-inflected {p.get('verbs_reinflected', 0)}")
     if "assemble" in st:
         a = st["assemble"]
         for split in ("train", "val"):
             s = a[split]
-            kinds = ", ".join(f"{'dialogs' if k == 'orig' else k} {s.get(k, 0)}"
-                              for k in ("orig", "me", "ti", "pov") if s.get(k) or k in ("orig", "me", "ti"))
+            mix = [("orig" if k == "dialogs" else k) for k in a.get("mix", ["dialogs", "me", "ti"])]
+            kinds = ", ".join(f"{'dialogs' if k == 'orig' else k} {s.get(k, 0)}" for k in mix)
             lines.append(f"{a['base_name']}{'' if split == 'train' else '_val'}.txt: {s['blocks']} blocks ({kinds})")
     times = "  ".join(f"{s} {st[s]['seconds']:.1f}s" for s in STAGES if s in st)
     lines.append(f"time per stage: {times}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .common import atomic_write, cli_main, progress, require_file, write_stats
+from .common import KitError, atomic_write, cli_main, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
@@ -555,24 +555,61 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
 
 
 def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
+    from contextlib import ExitStack
+
+    from .characters import characters_path
+    from .pov import PovRewriter, read_speakers
+
     out_dir = Path(out_dir)
     src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
-    reps = {m: Replacer(load_dict(dict_path(dict_dir, m))) for m in ("me", "ti")}
+    dicts = {m: load_dict(dict_path(dict_dir, m)) for m in ("me", "ti")}
+    reps = {m: Replacer(dicts[m]) for m in ("me", "ti")}
     total = sum(1 for _ in open(src, encoding="utf-8"))
     stats = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
-    with atomic_write(out_dir / "me_dialogs.txt") as fme, atomic_write(out_dir / "ti_dialogs.txt") as fti:
+    # pov_dialogs.txt needs the speakers stage; without it (an older run) there is no pov file.
+    spk_path = out_dir / "speakers.jsonl"
+    pov = None
+    if spk_path.exists() and characters_path(dict_dir).exists():
+        pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"])
+        speakers = iter(read_speakers(spk_path))
+        stats.update(pov_lines=0, pov_changed=0, pov_dialogs_changed=0, dialogs_all_speakers=0)
+    else:
+        (out_dir / "pov_dialogs.txt").unlink(missing_ok=True)
+    with ExitStack() as stack:
+        files = {m: stack.enter_context(atomic_write(out_dir / f"{m}_dialogs.txt")) for m in ("me", "ti")}
+        fpov = stack.enter_context(atomic_write(out_dir / "pov_dialogs.txt")) if pov else None
         for dialog in progress(read_dialogs_jsonl(src), total=total, desc="time", unit="dlg"):
             stats["dialogs"] += 1
             stats["lines"] += len(dialog)
-            for mode, f in (("me", fme), ("ti", fti)):
+            for mode, f in files.items():
                 new = [reps[mode].replica(rep) for rep in dialog]
                 if any(n is not o for n, o in zip(new, dialog)):
                     stats[f"changed_{mode}"] += 1
                 for rep in new:
                     f.write(render_char(rep) + "\n")
                 f.write("\n")
+            if pov:
+                rows = [next(speakers, None) for _ in dialog]
+                if any(r is None for r in rows):
+                    raise KitError("speakers.jsonl has fewer lines than dialogs.txt; re-run from STAGE=speakers")
+                new = [pov.replica(rep, r["speaker"], r["addressee"]) for rep, r in zip(dialog, rows)]
+                changed = sum(n is not o for n, o in zip(new, dialog))
+                stats["pov_lines"] += len(dialog)
+                stats["pov_changed"] += changed
+                stats["pov_dialogs_changed"] += bool(changed)
+                stats["dialogs_all_speakers"] += all(r["speaker"] for r in rows)
+                for rep in new:
+                    fpov.write(render_char(rep) + "\n")
+                fpov.write("\n")
+        if pov and next(speakers, None) is not None:
+            raise KitError("speakers.jsonl has more lines than dialogs.txt; re-run from STAGE=speakers")
     for mode, r in reps.items():
         stats[mode] = dict(sorted(r.stats.items()))
+    if pov:
+        agg: Counter[str] = Counter(pov.stats)
+        for r in pov._replacers.values():
+            agg.update(r.stats)
+        stats["pov"] = dict(sorted(agg.items()))
     return stats
 
 

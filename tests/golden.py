@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SAMPLE = ROOT / "data" / "sample" / "raw.txt"
 FILES = ["dialogs.txt", "raw_dialogs.txt", "me_dialogs.txt", "ti_dialogs.txt", "dict_me.py", "dict_ti.py",
-         "characters.py", "speakers.jsonl", "speaker_dialogs.txt", "dataset.txt", "dataset_val.txt"]
+         "characters.py", "speakers.jsonl", "speaker_dialogs.txt", "pov_dialogs.txt", "dataset.txt", "dataset_val.txt"]
 
 
 def build(out: Path) -> dict[str, str]:

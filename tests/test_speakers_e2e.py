@@ -38,6 +38,43 @@ def test_speakers_outputs_match_dialogs(run):
     assert "top speakers: Маша" in r.stdout
 
 
+def test_pov_keeps_lines_and_leaves_unknown_speakers_alone(run):
+    out = run[0] / "out"
+    dialogs = (out / "dialogs.txt").read_text(encoding="utf-8").splitlines()
+    pov = (out / "pov_dialogs.txt").read_text(encoding="utf-8").splitlines()
+    assert len(pov) == len(dialogs)
+    assert [bool(x) for x in pov] == [bool(x) for x in dialogs]  # same empty lines
+    spk = iter(rows(out / "speakers.jsonl"))
+    changed = 0
+    for d, p in zip(dialogs, pov):
+        if not d:
+            continue
+        s = next(spk)
+        if s["speaker"] is None:
+            assert p == d
+        changed += p != d
+    assert changed > 50
+
+
+def test_dataset_mix_keeps_the_split(run):
+    work, _ = run
+    out = work / "out"
+    val_before = (out / "dataset_val.txt").read_text(encoding="utf-8")
+    r = sh(["make_datasets.sh", "--src-file", "book.txt", "--out-dir", "out", "--dict-dir", "d",
+            "--stage", "assemble", "--dataset-mix", "dialogs,pov"], cwd=work)
+    assert "dataset.txt:" in r.stdout and "pov " in r.stdout
+    val = (out / "dataset_val.txt").read_text(encoding="utf-8")
+    dialogs_val = [b for b in val_before.split("\n\n") if b.strip()][0]
+    assert dialogs_val.strip() in val  # the same dialog went to validation
+    train = (out / "dataset.txt").read_text(encoding="utf-8")
+    pov = (out / "pov_dialogs.txt").read_text(encoding="utf-8").strip().split("\n\n")
+    assert any(b in train for b in pov if b not in (out / "dialogs.txt").read_text(encoding="utf-8"))
+    r = sh(["make_datasets.sh", "--out-dir", "out", "--dataset-mix", "dialogs,you"], cwd=work, check=False)
+    assert r.returncode != 0 and "DATASET_MIX must be" in r.stderr
+    sh(["make_datasets.sh", "--src-file", "book.txt", "--out-dir", "out", "--dict-dir", "d",
+        "--stage", "assemble"], cwd=work)
+
+
 def test_edited_characters_drive_a_rerun(run):
     work, _ = run
     path = work / "d" / "characters.py"

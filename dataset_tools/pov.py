@@ -1,0 +1,107 @@
+"""Speaker-aware TiMe: each line from its speaker's point of view (SPEC §9).
+
+The speaker's names become first-person pronouns and the addressee's names
+second-person ones, by the same Replacer as the me/ti datasets, fed with a
+mapping of only those two characters' forms (values from dict_me.py and
+dict_ti.py, so hand edits hold). A remark's `он`/`она` that stands for the
+speaker becomes `я`, its present-tense verb agreeing (`говорит он` ->
+`говорю я`). Everybody else keeps their name; a line with no speaker is
+left byte-identical.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from .characters import characters_path, load_characters
+from .speakers import MentionFinder, load_names, remark_subject
+
+
+class PovRewriter:
+    def __init__(self, chars, names: dict[str, dict], me: dict[str, str], ti: dict[str, str]):
+        """chars: the characters; names: names.json (form -> info); me/ti: the dictionaries."""
+        self.finder = MentionFinder(chars, names)
+        # Dictionary form -> the one character it names (forms naming two are left alone).
+        owner = {f: next(iter(k)) for f, k in self.finder.form_chars.items() if len(k) == 1}
+        self.me: dict[str, dict[str, str]] = {}
+        self.ti: dict[str, dict[str, str]] = {}
+        for table, src in ((self.me, me), (self.ti, ti)):
+            for form, value in src.items():
+                if form in owner:
+                    table.setdefault(owner[form], {})[form] = value
+        self._replacers: dict = {}
+        self.stats: Counter[str] = Counter()
+
+    @classmethod
+    def from_run(cls, out_dir: str | Path, dict_dir: str | Path, me: dict[str, str], ti: dict[str, str]):
+        return cls(load_characters(characters_path(dict_dir)), load_names(Path(out_dir)), me, ti)
+
+    def _replacer(self, table: str, who: str):
+        from .time_replace import Replacer
+
+        key = (table, who)
+        if key not in self._replacers:
+            self._replacers[key] = Replacer(getattr(self, table).get(who, {}))
+        return self._replacers[key]
+
+    def replica(self, segments, speaker: str | None, addressee: str | None):
+        """The replica rewritten for its speaker; the same object when nothing changed."""
+        if not speaker:
+            return segments
+        if addressee and not self._addressed_here(segments, addressee):
+            # Known only as the other one of a talk of two: "Тише! Вася спит" may be
+            # said to a third person about Вася, so his name stays.
+            addressee = None
+            self.stats["addressee_implicit"] += 1
+        # One pass per person, the addressee first: "сказал Базаров Аркадию" is
+        # "сказал я тебе" (the two are not one person twice, which the keep
+        # rules guard against), and no "я" of ours stands before the addressee
+        # to look like a self-introduction ("я Аркадий").
+        new = segments
+        if addressee and addressee not in ("*", speaker):
+            new = self._replacer("ti", addressee).replica(new)
+        new = self._replacer("me", speaker).replica(self._remark_pronoun(new))
+        return segments if new == segments else new
+
+    def _addressed_here(self, segments, addressee: str) -> bool:
+        """The line itself calls the addressee (a vocative) or its remark names them."""
+        from .speakers import remark_addressees, speech_vocatives
+
+        for i, (kind, text) in enumerate(segments):
+            mentions = self.finder.find(text)
+            if kind == "s" and addressee in speech_vocatives(segments, i, text, mentions):
+                return True
+            if kind == "r" and addressee in remark_addressees(text, mentions, remark_subject(text, mentions, i)):
+                return True
+        return False
+
+    def _remark_pronoun(self, segments):
+        """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the speaker."""
+        from .time_replace import _agree
+
+        out = list(segments)
+        for i, (kind, text) in enumerate(out):
+            if kind != "r":
+                continue
+            s = remark_subject(text, self.finder.find(text), i)
+            if s is None or s.kind != "pronoun" or s.span is None:
+                continue
+            _, a, b = s.span
+            edits = [(a, b, "Я" if text[a:b][:1].isupper() else "я")]
+            if s.verb is not None:
+                _, va, vb = s.verb
+                new = _agree(text[va:vb], "1per")
+                if new:
+                    edits.append((va, vb, new))
+                    self.stats["verbs_reinflected"] += 1
+            for ea, eb, rep in sorted(edits, reverse=True):
+                text = text[:ea] + rep + text[eb:]
+            out[i] = (kind, text)
+            self.stats["remark_pronouns"] += 1
+            break  # one subject per replica: the one that named the speaker
+        return out if out != list(segments) else segments
+
+
+def read_speakers(path: str | Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,52 @@
+"""Speaker-aware TiMe (SPEC §9): rule tables on sentences written for the tests."""
+import pytest
+
+from dataset_tools.characters import Character
+from dataset_tools.pov import PovRewriter
+from dataset_tools.replicas import render_char, split_replica
+
+CHARS = [Character("Базаров", ["Базаров", "Евгений"], "m"), Character("Аркадий", ["Аркадий", "Аркаша"], "m"),
+         Character("Катя", ["Катя"], "f")]
+ME = {"Базаров": "я", "Базарова": "меня", "Базарову": "мне", "Аркадий": "я", "Аркадия": "меня", "Аркадию": "мне",
+      "Аркаша": "я", "Катя": "я", "Кате": "мне", "Катю": "меня", "Евгений": "я"}
+TI = {k: {"я": "ты", "меня": "тебя", "мне": "тебе"}[v] for k, v in ME.items()}
+
+
+@pytest.fixture(scope="module")
+def pov():
+    return PovRewriter(CHARS, {}, ME, TI)
+
+
+@pytest.mark.parametrize("src,speaker,addressee,want", [
+    # the speaker by remark, by pronoun, by turn (no remark: nothing of theirs to change)
+    ("— Иду, — ответил Базаров.", "Базаров", None, "<char>Иду (ответил я)"),
+    ("— Иду, — ответил он.", "Базаров", None, "<char>Иду (ответил я)"),
+    ("— Иду, — ответила она.", "Катя", None, "<char>Иду (ответила я)"),
+    ("— Иду.", "Базаров", "Аркадий", "<char>Иду."),
+    # present tense agrees; past tense does not change
+    ("— Пора, — говорит Базаров.", "Базаров", None, "<char>Пора (говорю я)"),
+    ("— Пора, — говорит он.", "Базаров", None, "<char>Пора (говорю я)"),
+    ("— Ну и что? — Аркадий усмехнулся.", "Аркадий", None, "<char>Ну и что? (Я усмехнулся)"),
+    # the addressee: the vocative removed, other names second person (SPEC §9's example)
+    ("— Аркадий, я подожду, — сказал Базаров. — Без Аркадия не поеду.", "Базаров", "Аркадий",
+     "<char>Я подожду (сказал я) Без тебя не поеду."),
+    ("— Пойдём, — сказал он Аркадию.", "Базаров", "Аркадий", "<char>Пойдём (сказал я тебе)"),
+    # a name right after another capitalised word is kept (§5: "Змей Горыныч")
+    ("— Пойдём, — сказал Базаров Аркадию.", "Базаров", "Аркадий", "<char>Пойдём (сказал я Аркадию)"),
+    # a third party keeps the name
+    ("— Катя придёт, — сказал Базаров.", "Базаров", "Аркадий", "<char>Катя придёт (сказал я)"),
+    ("— Аркаша, скоро придёт Катя, — сказал Базаров.", "Базаров", "Аркадий", "<char>Скоро придёт Катя (сказал я)"),
+    # the clash keep: a pronoun of the same person already in the sentence
+    ("— Мне Базаров всё рассказал, — сказала Катя.", "Базаров", None,
+     "<char>Мне Базаров всё рассказал (сказала Катя)"),
+    # an addressee known only as the other one of a talk of two: names stay
+    ("— Тише! Аркадий спит, — шепнула Катя.", "Катя", "Аркадий", "<char>Тише! Аркадий спит (шепнула я)"),
+])
+def test_pov_rules(pov, src, speaker, addressee, want):
+    assert render_char(pov.replica(split_replica(src), speaker, addressee)) == want
+
+
+@pytest.mark.parametrize("src", ["— Иду, — ответил Базаров.", "— Аркадий, иди сюда! — крикнул он."])
+def test_null_speaker_is_untouched(pov, src):
+    segs = split_replica(src)
+    assert pov.replica(segs, None, "Аркадий") is segs
