@@ -152,6 +152,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
     if verb is None:
         return None
     vt = verb.tag
+    if _REPORTED.match(text, clause_end):
+        return None  # "она говорит, что Кити…": reported speech inside the line, no speech tag
     vgender = _GENDER.get(vt.gender) if vt.tense == "past" else None
     i_of = {t[0]: k for k, t in enumerate(toks)}
     by_start = {mn.start: mn for mn in mentions}
@@ -231,6 +233,8 @@ def _substantive(toks, i: int, parses) -> bool:
         return nxt is None or nxt.POS not in ("NOUN", "ADJF")
     return False
 
+
+_REPORTED = re.compile(r",?\s*(?:что|чтобы|чтоб|будто)\s", re.I)
 
 _ADDRESS_VERBS = {"сказать", "говорить", "ответить", "отвечать", "крикнуть", "кричать", "шепнуть", "шептать",
                   "заметить", "бросить", "проговорить", "пробормотать", "возразить", "повторить", "подмигнуть",
