@@ -27,6 +27,14 @@ from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_wor
 NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "христе", "христа", "иисус", "иисусе",
              "иисуса", "черт", "чёрт", "богородица", "богородице"}
 
+
+@functools.lru_cache(maxsize=100_000)
+def is_function_word(word: str) -> bool:
+    """`Ишь`, `Ба`, `Эх`: a known interjection or particle is no name, even
+    where NER or pymorphy's name guess says so."""
+    low = word.lower()
+    return get_known(low) and any(p.tag.POS in ("INTJ", "PRCL", "CONJ") and p.score >= 0.3 for p in parse_all(low))
+
 # Pronoun groups: gent = accs and datv = loct give the same pronoun.
 GROUP_OF_CASE = {
     "nomn": "nomn", "voct": "nomn",
@@ -92,7 +100,7 @@ def _made_up(p) -> bool:
 @functools.lru_cache(maxsize=200_000)
 def is_name_part(word: str) -> bool:
     """A capitalised word that can be part of a person's name."""
-    if not word[:1].isupper() or word.lower() in NOT_NAMES:
+    if not word[:1].isupper() or word.lower() in NOT_NAMES or is_function_word(word):
         return False
     p = name_parse(word)
     if p is not None:
@@ -209,7 +217,7 @@ class NameFinder:
                 self.lemmas.add(lemma_of(w))
 
     def is_name_word(self, word: str, mid_sentence: bool) -> bool:
-        if not word[:1].isupper() or word.lower() in NOT_NAMES:
+        if not word[:1].isupper() or word.lower() in NOT_NAMES or is_function_word(word):
             return False
         if word in self.ner_words:
             return True
@@ -399,8 +407,8 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
         return next(iter(groups))
     if "datv" in groups and _after_speech_verb(text, start, need_pronoun="nomn" in groups):
         return "datv"  # "говорила она Гурову": the one spoken to
-    if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc":
-        return "nomn"  # "прогнусавил Перегарин": the subject right after its verb
+    if "nomn" in groups and pw and parse_top(pw).tag.mood == "indc" and not _has_subject_before(text, m.start(1)):
+        return "nomn"  # "прогнусавил Перегарин": the subject right after its verb (not "я видел Мими")
     if prep:
         both = groups & prep
         if len(both) == 1:
@@ -412,25 +420,48 @@ def group_in_context(form: str, text: str, start: int) -> str | None:
     return None
 
 
+def _has_subject_before(text: str, start: int, clause: bool = True) -> bool:
+    """The clause (or all of `text[:start]`) already has a nominative pronoun or noun."""
+    clause = re.split(r"[,.!?…;:()—]", text[:start])[-1] if clause else text[:start]
+    for w in WORD.findall(clause):
+        t = parse_top(w.lower()).tag
+        if t.POS in ("NPRO", "NOUN") and t.case == "nomn":
+            return True
+    return False
+
+
+@functools.cache
+def _morph_tagger():
+    from natasha import NewsMorphTagger, Segmenter
+
+    return Segmenter(), NewsMorphTagger(_embedding())
+
+
+@functools.lru_cache(maxsize=50_000)
+def tagged_group(text: str, start: int) -> str | None:
+    """The pronoun group Natasha's morphology tagger gives the word at `start`."""
+    from natasha import Doc
+
+    seg, tagger = _morph_tagger()
+    doc = Doc(text)
+    doc.segment(seg)
+    doc.tag_morph(tagger)
+    for tok in doc.tokens:
+        if tok.start == start:
+            return NATASHA_CASE.get((tok.feats or {}).get("Case"))
+    return None
+
+
 def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
     """Natasha's morphology tagger decides the case where the form is ambiguous."""
-    if not pending:
-        return []
-    from natasha import Doc, NewsMorphTagger, Segmenter
-
-    seg, tagger = Segmenter(), NewsMorphTagger(_embedding())
     out = []
     for form, text, start in progress(pending, desc="names: case", unit="occ"):
-        doc = Doc(text)
-        doc.segment(seg)
-        doc.tag_morph(tagger)
-        case = None
-        for tok in doc.tokens:
-            if tok.start == start:
-                case = NATASHA_CASE.get((tok.feats or {}).get("Case"))
-                break
+        case = _tag_uncached(text, start)
         out.append(case if case in case_groups(form) else None)
     return out
+
+
+_tag_uncached = tagged_group.__wrapped__  # the names stage sees each text once: no cache
 
 
 def example_of(text: str, start: int, end: int, width: int = 70) -> str:

@@ -19,9 +19,13 @@ from .speakers import MentionFinder, load_names, remark_subject
 
 
 class PovRewriter:
-    def __init__(self, chars, names: dict[str, dict], me: dict[str, str], ti: dict[str, str]):
-        """chars: the characters; names: names.json (form -> info); me/ti: the dictionaries."""
+    def __init__(self, chars, names: dict[str, dict], me: dict[str, str], ti: dict[str, str],
+                 kit: dict[str, dict | None] | None = None):
+        """chars: the characters; names: names.json (form -> info); me/ti: the
+        dictionaries; kit: per mode, the values the kit itself wrote (so that
+        only those are decided again from context)."""
         self.finder = MentionFinder(chars, names)
+        self.kit = kit or {}
         # Dictionary form -> the one character it names (forms naming two are left alone).
         owner = {f: next(iter(k)) for f, k in self.finder.form_chars.items() if len(k) == 1}
         self.me: dict[str, dict[str, str]] = {}
@@ -34,15 +38,16 @@ class PovRewriter:
         self.stats: Counter[str] = Counter()
 
     @classmethod
-    def from_run(cls, out_dir: str | Path, dict_dir: str | Path, me: dict[str, str], ti: dict[str, str]):
-        return cls(load_characters(characters_path(dict_dir)), load_names(Path(out_dir)), me, ti)
+    def from_run(cls, out_dir: str | Path, dict_dir: str | Path, me: dict[str, str], ti: dict[str, str],
+                 kit: dict[str, dict | None] | None = None):
+        return cls(load_characters(characters_path(dict_dir)), load_names(Path(out_dir)), me, ti, kit)
 
     def _replacer(self, table: str, who: str):
         from .time_replace import Replacer
 
         key = (table, who)
         if key not in self._replacers:
-            self._replacers[key] = Replacer(getattr(self, table).get(who, {}))
+            self._replacers[key] = Replacer(getattr(self, table).get(who, {}), kit=self.kit.get(table))
         return self._replacers[key]
 
     def replica(self, segments, speaker: str | None, addressee: str | None):

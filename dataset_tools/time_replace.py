@@ -7,6 +7,7 @@ dialogs stage does: a replica with nothing to replace stays byte-identical.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import time
 from collections import Counter
@@ -18,7 +19,8 @@ from .common import KitError, atomic_write, cli_main, progress, require_file, wr
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
-from .names import GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher, common_first, sentence_start_before
+from .names import (ALL_GROUPS, GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher, case_groups, common_first,
+                    dict_entries, _has_subject_before, group_in_context, is_function_word, sentence_start_before, tagged_group)
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
@@ -154,7 +156,7 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     parses = parse_all(prev.lower())
     tag = parses[0].tag
     if has_name_tag(tag):
-        return False
+        return prev[:1].islower()  # "гер Кригер": a lower-case word read as a name is a title
     if tag.POS == "NUMR":
         return True  # "три Анны" are orders, or several people
     if prev.lower() in ("я", "ты", "вы", "он", "она") and _group_of(pronoun) == "nomn":
@@ -171,7 +173,10 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.
         group = _group_of(pronoun)
-        return group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group
+        if group in (None, "gent") or GROUP_OF_CASE.get(tag.case) == group:
+            return True
+        # "о мисс Полине", "с мадам Жорж": an indeclinable title takes any case
+        return "Fixd" in tag and "anim" in tag
     # "с этим Алёшкой": the demonstrative reads as a pronoun first ("это
     # Григорий" is a copula: "это я").
     return tag.POS in ("ADJF", "PRTF") or (prev.lower() not in ("это", "то") and any(
@@ -219,7 +224,7 @@ def _title(text: str, start: int, end: int) -> bool:
     return text[:start].endswith(("«", "„")) and bool(_TITLE.match(text, end))
 
 
-_POSSESSIVES = {"мой", "твой", "наш", "ваш", "свой"}
+_POSSESSIVES = {"мой", "твой", "наш", "ваш", "свой", "ихний"}
 _POSSESSIVE_APPOSITION = re.compile(r",\s*(?:мой|моя|мое|моё|твой|твоя|наш|наша|ваш|ваша)\s+[^\W\d_]+")
 
 
@@ -325,11 +330,66 @@ def _cap(s: str, on: bool) -> str:
     return s[:1].upper() + s[1:] if on else s
 
 
+def kit_values(out_dir: str | Path, mode: str) -> dict[str, str] | None:
+    """The values the names stage wrote for `mode`, from names.json (None when
+    it is missing): pass as Replacer(kit=...) so that hand-edited values are
+    used as written."""
+    path = Path(out_dir) / "names.json"
+    if not path.exists():
+        return None
+    forms = json.loads(path.read_text(encoding="utf-8"))
+    return {f: p for f, p, _, _ in dict_entries(forms, mode)}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _ambiguous(form: str) -> bool:
+    """One form, several cases: `Марии` (gent/datv), `Станислава`, an
+    indeclinable `Мими`. Unknown declined words (`Астлее`) get spurious
+    guesses; only their indeclinable vowel endings count."""
+    last = form.split()[-1]
+    if get_known(last.lower()):
+        return len(case_groups(form)) > 1 or _indeclinable(form)
+    return last[-1:].lower() in "оиэ"  # not "у": Маслобоеву is a dative
+
+
+def _occurrence_group(form: str, text: str, start: int, default: str | None = None) -> str | None:
+    """The case group of an ambiguous form here: preposition, the names
+    stage's context rules, then the morphology tagger; None when unclear."""
+    indeclinable = _indeclinable(form) or not get_known(form.split()[-1].lower())
+    groups = ALL_GROUPS if indeclinable else case_groups(form)
+    m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
+    prep = m.group(1).lower() if m else ""
+    if prep in PREP_GROUPS:
+        both = groups & PREP_GROUPS[prep]
+        if len(both) == 1:
+            return next(iter(both))
+        case = _PREP_CASE[prep]  # "о Мими" is loct, "с Мими" ablt; "в"/"на": unclear
+        return case if case in both else None
+    g = group_in_context(form, text, start)
+    pv = re.search(r"([^\W\d_]+)\s+$", text[:start])
+    if g == "nomn" and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag:
+        g = None  # "обнимает Трофимова": after a transitive verb it may be the object
+    if g in groups:
+        return g
+    if not indeclinable:
+        return default  # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
+    g = tagged_group(text, start)
+    return g if g in groups else None
+
+
 class Replacer:
-    def __init__(self, mapping: dict[str, str]):
+    def __init__(self, mapping: dict[str, str], kit: dict[str, str] | None = None):
+        """`kit`: the values the names stage wrote (kit_values). A value that
+        still equals it is the kit's guess, and an ambiguous form's case is
+        decided at each occurrence; an edited one is used as written. None:
+        no record, every pronoun value counts as the kit's."""
         self.mapping = {k: v for k, v in mapping.items() if v is not None}
         self.matcher = build_matcher(self.mapping)
+        self.kit = kit
         self.stats: Counter[str] = Counter()
+
+    def _guess(self, form: str, value: str) -> bool:
+        return self.kit is None or self.kit.get(form) == value
 
     def value_for(self, found: str) -> str:
         return self.mapping[" ".join(found.split())]
@@ -368,17 +428,37 @@ class Replacer:
         crowded = _crowded(text, [m.span() for m in matches])
         for k, m in enumerate(matches):
             a, b = m.span()
-            value = self.value_for(m.group(0))
+            form = " ".join(m.group(0).split())
+            value = self.mapping[form]
             low = value.lower()
+            if low not in _PRONOUN:
+                # The user's own word (`"Марина": "Маринка"`): as written, no grammar rules.
+                edits.append((a, b, value))
+                self.stats["replaced_as_written"] += 1
+                continue
             if k in crowded:
                 self.stats["crowded_kept"] += 1
                 continue
-            mode, group = _PRONOUN.get(low, (None, None))
-            if _is_intro(text, a, b, group):
+            mode, group = _PRONOUN[low]
+            guess = self._guess(form, value)
+            subject = None
+            # "Полно, Жорж!": a form that may be nominative may be an address,
+            # whatever case the kit guessed for it.
+            may_nomn = group == "nomn" or (guess and "nomn" in case_groups(form))
+            if _is_intro(text, a, b, "nomn" if may_nomn else group):
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
+            if _answer(segments, i, text, a, b, starts):
+                self.stats["answers_kept"] += 1  # "— Как фамилия? — Сидоров.", "Петровной."
+                continue
             if (_titled(text, a)  # "Г. Лаевский, я принимаю" keeps its title
+                    # "Аполлон Бельведерский", "Стёпка Разин": a name glued to another capitalised word
+                    or _glued(text, a, b, starts, form)
+                    # "получил Анну", "Станислава на шею": an order, not a person
+                    or _order(text, a, b, form, group)
+                    # "Полина Александровна… тетушка…": a call trailing off, neither subject nor removable
+                    or (starts and re.match(r"\s*(?:\.\.\.|…)", text[b:]) and may_nomn)
                     # "Вера горами двигает" opens with a common word that is also a name
                     or (starts and _common_word(m.group(0)) and not re.match(r"\s*[,!]", text[b:]))
                     or _called(text, a, b)
@@ -389,21 +469,45 @@ class Replacer:
                     or _apposition(text, a) or _POSSESSIVE_APPOSITION.match(text, b)):
                 self.stats["attached_kept"] += 1
                 continue
-            if kind == "s" and group == "nomn":
-                voc = self._vocative(text, a, b, starts)
-                if voc:
-                    edits.append(voc)
-                    self.stats["vocatives_removed"] += 1
+            if may_nomn:
+                # After a remark the speech goes on: "Стой, — крикнул он, — Федя, иди".
+                voc = self._vocative(text, a, b, starts, after_remark=i > 0 and not text[:a].strip())
+                subject = _subject_after_comma(segments, i, text, a, b, mode, form) if voc and starts else None
+                if voc and subject == "keep":
+                    self.stats["attached_kept"] += 1
                     continue
+                if voc and not subject:
+                    if kind != "s" and _remark_address(text, a, b):
+                        # "(ты сказала, Прасковья)": an address in a remark cannot go; "я" would be wrong
+                        self.stats["attached_kept"] += 1
+                        continue
+                    if kind == "s":
+                        edits.append(voc)
+                        self.stats["vocatives_removed"] += 1
+                        continue
+                if subject:
+                    group, low = "nomn", PRONOUNS[mode]["nomn"]
+                    if isinstance(subject, tuple):
+                        edits.append(subject)  # the predicate agrees: "Вася, точно ребенок, не хочет"
+                        self.stats["verbs_reinflected"] += 1
             if _attached(text, a, low, m.group(0)) or _modifier(text, b, m.group(0)) or _title(text, a, b):
                 # "голос Ольги", "дед Иларион", "ваш Поликарп", "Г. Лаевскому": the
                 # name hangs on another word; "голос меня" is not Russian, keep it.
                 self.stats["attached_kept"] += 1
                 continue
-            low = _after_preposition(text, a, low)
-            if low is None:
-                self.stats["attached_kept"] += 1
-                continue
+            if guess and _ambiguous(form) and not subject:
+                g = _occurrence_group(form, text, a, group)
+                if g is None:
+                    self.stats["unclear_case_kept"] += 1  # "женится на Мими": either case
+                    continue
+                if g != group:
+                    self.stats["case_from_context"] += 1
+                low = PRONOUNS[mode][g]
+            else:
+                low = _after_preposition(text, a, low)
+                if low is None:
+                    self.stats["attached_kept"] += 1
+                    continue
             mode, group = _PRONOUN.get(low, (None, None))
             if group == "nomn" and _plural_verb_after(text, b):
                 self.stats["attached_kept"] += 1  # "Вот Евгений Федорыч говорят": plural of respect
@@ -439,12 +543,12 @@ class Replacer:
         return "".join(result)
 
     @staticmethod
-    def _vocative(text, a, b, starts):
+    def _vocative(text, a, b, starts, after_remark=False):
         """An address set off by commas or ending the sentence: its removal edit."""
         before = text[:a].rstrip()
         after = text[b:]
         after_s = after.lstrip()
-        left_ok = starts or before.endswith(",")
+        left_ok = starts or before.endswith(",") or after_remark
         nxt = after_s[:1]
         if not left_ok or not (nxt == "" or nxt in ",!?.…:;"):
             return None
@@ -471,7 +575,128 @@ class Replacer:
             return None
         m = re.match(r"\s*[!?.…]+\s*", after)
         end = b + (m.end() if m else 0)
+        if starts and end < len(text) and text[end].islower():
+            return a, end + 1, text[end].upper()  # "Алексей Иванович! он сказал" -> "Он сказал"
         return a, end, ""
+
+
+# A question about the name: its answer is the name itself, not "я".
+_NAME_QUESTION = re.compile(r"фамили|отчеств|по батюшке|\bимя\b|зовут|звать|величать|прозвищ|кличк", re.I)
+
+
+def _answer(segments, i: int, text: str, a: int, b: int, starts: bool) -> bool:
+    """`— Сидоров.`, `— Как фамилия? — Сидоров.`, `— Петровной.`: a sentence that is
+    only the name answers who or what the name is ("Я." or "Мной." would not);
+    an exclaimed name is an address and a questioned one is replaced."""
+    if segments[i][0] != "s" or not starts:
+        return False
+    lo, hi = _bounds(text, a, b, _SENT_STOP)
+    if WORD.search(text[lo:a]) or WORD.search(text[b:hi]) or text[hi:hi + 1] in ("?", "!") or "," in text[b:hi]:
+        return False  # "Костя," is an address
+    speech_words = sum(len(WORD.findall(t)) for k, t in segments if k == "s")
+    if speech_words == len(WORD.findall(text[a:b])):
+        return True
+    asked = re.findall(r"[^.!?…]+[.!?…]*", " ".join(t for k, t in segments[:i] if k == "s") + " " + text[:lo])
+    return bool(asked) and asked[-1].rstrip().endswith("?") and bool(_NAME_QUESTION.search(asked[-1]))
+
+
+_POLITE = {"вы", "вас", "вам", "вами", "ваш", "ваша", "ваше", "ваши", "ты", "тебя", "тебе", "я"}
+
+
+def _glued(text: str, a: int, b: int, starts: bool, form: str) -> bool:
+    """A capitalised word right after the name (`Аполлон Бельведерский`, `Иван
+    Грозный`) or a name-like one right before it at a sentence start (`Стёпка
+    Разин`) makes one name with it; a part of it must not become "я"."""
+    right = re.match(r"[ \t]+([^\W\d_]+)", text[b:])
+    if right and right.group(1)[:1].isupper() and right.group(1).lower() not in _POLITE:
+        # "сказала Маша Васе" are two people: the cases differ
+        cases = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(right.group(1)) if p.tag.case}
+        if not cases or cases & case_groups(form):
+            return True
+    left = re.search(r"([^\W\d_]+)[ \t]+$", text[:a])
+    return bool(left) and left.group(1)[:1].isupper() and sentence_start_before(text, left.start(1)) \
+        and not is_function_word(left.group(1)) and _name_like(left.group(1))
+
+
+# Orders named after saints: "получил Анну", "Станислава на шею", "Владимира в петлицу".
+_ORDER_SAINTS = {"анна", "станислав", "владимир", "георгий"}
+_ORDER_NOUNS = {"орден", "степень", "шея", "петлица", "крест", "звезда", "бант", "меч", "кавалер", "лента"}
+_ORDER_VERBS = {"получить", "получать", "пожаловать", "наградить", "дать", "давать", "повесить", "навесить",
+                "нацепить", "носить", "надеть", "представить"}
+
+
+def _order(text: str, a: int, b: int, form: str, group: str | None) -> bool:
+    if " " in form or not {p.normal_form for p in parse_all(form.lower()) if has_name_tag(p.tag)} & _ORDER_SAINTS:
+        return False
+    lo, hi = _bounds(text, a, b, _SENT_STOP)
+    near = WORD.findall(text[lo:a])[-3:] + WORD.findall(text[b:hi])[:3]
+    lemmas = {parse_top(w.lower()).normal_form for w in near}
+    # a verb alone is a cue only for the accusative: "дай Анне хлеба" is a person
+    return bool(lemmas & _ORDER_NOUNS) or (group == "gent" and bool(lemmas & _ORDER_VERBS))
+
+
+_PRED_SKIP = {"не", "ни", "уж", "уже", "тоже", "также", "ведь", "же", "и"}
+_PARENTHETICAL = {"точно", "словно", "будто", "как", "кажется", "конечно", "говорят", "видно", "пожалуй"}
+
+
+def _name_genders(form: str) -> set[str]:
+    return {p.tag.gender for w in form.split() for p in parse_all(w)
+            if has_name_tag(p.tag) and p.score >= 0.05 and p.tag.gender}
+
+
+def _subject_after_comma(segments, i, text, a, b, mode, form):
+    """`Name, <predicate>` at a sentence start: an address, or the subject?
+    None: an address. A 3rd-person present verb (`Ариадна, точно ребенок, не
+    хочет`) makes it the subject: True, or the verb's agreement edit. A past
+    verb or short adjective agreeing with the name (`Пётр Саввич, — сказал он,
+    — согласен`) may be either: "keep", unless the remark's speaker is of
+    the other gender (then the subject)."""
+    after = text[b:]
+    if not re.match(r"\s*,", after):
+        return None
+    rest = after.split(",", 1)[1]
+    base = len(text) - len(rest)
+    same = True
+    if not rest.strip():
+        if i + 2 < len(segments) and segments[i + 1][0] == "r" and segments[i + 2][0] == "s":
+            rest, same = segments[i + 2][1], False  # the speech after the remark
+        else:
+            return None
+    sentence = re.match(r"[^.!?…]*[.!?…]?", rest).group(0)
+    if sentence.rstrip().endswith("?"):
+        return None  # a question to the one addressed
+    words = [w for w in WORD.finditer(sentence)]
+    if words and words[0].group(0).lower() in _PARENTHETICAL:
+        comma = sentence.find(",", words[0].end())
+        if comma < 0:
+            return None
+        words = [w for w in words if w.start() > comma]
+    while words and words[0].group(0).lower() in _PRED_SKIP:
+        words = words[1:]
+    if not words:
+        return None
+    w = words[0]
+    t = parse_top(w.group(0).lower()).tag
+    if len(words) > 1:
+        t2 = parse_top(words[1].group(0).lower()).tag
+        if t2.POS in ("NPRO", "NOUN") and t2.case == "nomn":
+            return None  # "Маша, пришёл он": its own subject
+    if t.POS == "VERB" and t.mood == "indc" and t.number == "sing" and t.person == "3per":
+        new = _agree(w.group(0), _PERSON[mode]) if same else None
+        return (base + w.start(), base + w.end(), new) if new else "keep"
+    if not ((t.POS == "VERB" and t.mood == "indc" and t.tense == "past" and t.number == "sing")
+            or (t.POS == "ADJS" and t.number == "sing")):
+        return None
+    genders = _name_genders(form)
+    if t.gender and genders and t.gender not in genders:
+        return None  # "Маша, пришёл": the speaker's own predicate
+    for k, seg in segments:
+        if k == "r":
+            v = next((parse_top(x.lower()).tag for x in WORD.findall(seg)
+                      if parse_top(x.lower()).tag.tense == "past"), None)
+            if v is not None:
+                return True if v.gender and t.gender and v.gender != t.gender else "keep"
+    return "keep"
 
 
 def _plural_verb_after(text: str, end: int) -> bool:
@@ -519,7 +744,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
     if (word == "это" and len(words) == 1) or (
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
-        return True  # the subject: nothing after it needs the comma
+        # the subject: nothing after it needs the comma; "Что ты, Наташа, полно!" is an exclamation
+        return not (len(words) == 2 and words[0] == "что")
     nxt = WORD.match(rest)
     if not nxt:
         return False
@@ -528,6 +754,11 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     wt = parse_top(word).tag
     if nw in _JOINING:
         return wt.POS == "VERB"  # two predicates of one subject
+    if any(parse_top(w).tag.POS == "VERB" for w in words) and _starts_predicate(rest):
+        return False  # two clauses: "Люблю тебя, Федя, не уходи" keeps "тебя, не уходи"
+    # "Ну хорошо, Ваня, пойду": a leading particle is no part of the clause
+    while len(words) > 1 and parse_top(words[0]).tag.POS in ("PRCL", "INTJ", "CONJ"):
+        words = words[1:]
     if wt.POS in ("VERB", "COMP", "ADVB", "PRED") and t.POS == "INFN":
         return True  # "Будем, Александр Давидыч, продолжать", "Лучше, Сергей Петрович, лицемерить"
     if wt.POS == "ADVB" and (len(words) > 1 or word in _PLACE_TIME) and (
@@ -543,7 +774,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
     if p and p.normal_form in _PERSONAL_LEMMAS:
-        return True  # an object pronoun: "у тебя, Кузьма, твою нагайку"
+        # an object pronoun: "у тебя, Кузьма, твою нагайку"; not before a particle, an adverb
+        # or a repeated phrase: "у тебя, Ваня, вот что", "с тобой, Ваня, с тобой"
+        return t.POS in ("NOUN", "ADJF", "PRTF", "VERB", "INFN") and "Apro" not in t or t.POS == "ADJF"
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
     subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
     if subject and (t.POS == "VERB" or nw in ("не", "ни")):
@@ -552,6 +785,28 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     # Сережа, ты можешь" -> "В ресторане ты можешь".
     pp = re.fullmatch(r"\s*([^\W\d_]+)\s+(?:[^\W\d_]+\s+)?[^\W\d_]+,", before)
     return bool(pp) and pp.group(1).lower() in _PREP_CASE and t.POS in ("NPRO", "VERB")
+
+
+def _remark_address(text: str, a: int, b: int) -> bool:
+    """`(ты сказала, Прасковья)`, `(…Ну, Прасковья, смотри!)`: in a remark a name set off
+    by a comma is an address when its sentence has a subject already or an
+    imperative follows; `(восклицала, извиваясь, Марфа)` is the subject."""
+    if not text[:a].rstrip().endswith(","):
+        return False
+    if _has_subject_before(re.split(r"[.!?…;]", text[:a])[-1], len(re.split(r"[.!?…;]", text[:a])[-1]), clause=False):
+        return True
+    nxt = WORD.findall(text[b:])[:1]
+    return bool(nxt) and parse_top(nxt[0].lower()).tag.mood == "impr"
+
+
+def _starts_predicate(rest: str) -> bool:
+    """The text opens with a finite or imperative verb, after `не`/`ни`."""
+    for w in WORD.findall(rest)[:3]:
+        lw = w.lower()
+        if lw in ("не", "ни"):
+            continue
+        return parse_top(lw).tag.POS == "VERB"
+    return False
 
 
 def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
@@ -563,14 +818,15 @@ def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
     out_dir = Path(out_dir)
     src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     dicts = {m: load_dict(dict_path(dict_dir, m)) for m in ("me", "ti")}
-    reps = {m: Replacer(dicts[m]) for m in ("me", "ti")}
+    kit = {m: kit_values(out_dir, m) for m in ("me", "ti")}
+    reps = {m: Replacer(dicts[m], kit=kit[m]) for m in ("me", "ti")}
     total = sum(1 for _ in open(src, encoding="utf-8"))
     stats = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
     # pov_dialogs.txt needs the speakers stage; without it (an older run) there is no pov file.
     spk_path = out_dir / "speakers.jsonl"
     pov = None
     if spk_path.exists() and characters_path(dict_dir).exists():
-        pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"])
+        pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"], kit)
         speakers = iter(read_speakers(spk_path))
         stats.update(pov_lines=0, pov_changed=0, pov_dialogs_changed=0, dialogs_all_speakers=0)
     else:

@@ -114,3 +114,18 @@ def test_surname_read_as_adjective_joins_the_name(ner_tagger):
         "— А где Васенька Весловский? — спросила Кити.",
     ), tagger=ner_tagger)
     assert "Васенька Весловский" in forms
+
+
+def test_interjections_are_not_names():
+    from dataset_tools.names import is_function_word
+
+    assert is_function_word("Ишь") and is_function_word("Ба") and not is_function_word("Мими")
+    assert not is_name_part("Ишь")
+
+
+def test_object_after_verb_is_not_its_subject():
+    from dataset_tools.names import group_in_context
+
+    # "прогнусавил Перегарин" is the subject; in "я видел Мими" the clause has one already
+    for text, want in (("— Ну, — сказал Мими.", True), ("Я видел Мими вчера.", False)):
+        assert (group_in_context("Мими", text, text.index("Мими")) == "nomn") is want

@@ -14,6 +14,10 @@ FORMS = {  # form -> case group, as the names stage would decide
     "Кузькину": "gent", "Самойленко": "nomn", "Вера": "nomn", "Анны": "gent", "Лаевский": "nomn",
     "Кузьмой": "ablt", "Корену": "datv", "Зое": "datv", "Базарове": "datv", "Марья Семеновна": "nomn",
     "Кобылкин": "nomn", "Миша": "nomn", "Нордстон": "nomn", "Щербацким": "ablt",
+    # one form, several cases: the kit's guess is re-decided at each occurrence
+    "Мими": "nomn", "Жорж": "gent", "Марии": "gent",
+    "Федя": "nomn", "Гена": "nomn", "Сидоров": "nomn", "Петровной": "ablt", "Пётр Саввич": "nomn",
+    "Анну": "gent", "Станислава": "gent", "Аполлон": "nomn", "Разин": "nomn", "Ариадна": "nomn",
 }
 
 
@@ -169,6 +173,58 @@ CASES = [
     # multi-word names as one unit
     ("— Пётр Ильич знает.", "<char>Я знаю.", "<char>Ты знаешь."),
     ("— Передайте Ивану Петровичу.", "<char>Передайте мне.", "<char>Передайте тебе."),
+    # an ambiguous form takes its case from each occurrence, not from the dictionary
+    ("— Подарок для Мими.", "<char>Подарок для меня.", "<char>Подарок для тебя."),
+    ("— Я видел Мими вчера.", "<char>Я видел Мими вчера.", "<char>Я видел тебя вчера."),
+    ("— Мими пришла.", "<char>Я пришла.", "<char>Ты пришла."),
+    ("— Он думает о Мими.", "<char>Он думает обо мне.", "<char>Он думает о тебе."),
+    ("— Он пошёл к Марии.", "<char>Он пошёл ко мне.", "<char>Он пошёл к тебе."),
+    ("— Он женится на Мими.", "<char>Он женится на Мими.", "<char>Он женится на Мими."),
+    # an address is removed whatever case the dictionary guessed for the form
+    ("— Полно, Жорж!", "<char>Полно!", "<char>Полно!"),
+    # a vocative goes even when the sentence already has the same person
+    ("— Гена, помоги мне!", "<char>Помоги мне!", "<char>Помоги мне!"),
+    ("— Помоги мне, Гена!", "<char>Помоги мне!", "<char>Помоги мне!"),
+    ("— Гена, я тебя прошу.", "<char>Я тебя прошу.", "<char>Я тебя прошу."),
+    # after a remark the speech goes on: the address goes, no capital
+    ("— Стой, — крикнул он, — Федя, иди сюда.", "<char>Стой (крикнул он) иди сюда.",
+     "<char>Стой (крикнул он) иди сюда."),
+    ("— Гена! он ушёл.", "<char>Он ушёл.", "<char>Он ушёл."),
+    # a subject, not an address: kept when it may be either, replaced when the verb says so
+    ("— Пётр Саввич, — сказал он, — согласен.", "<char>Пётр Саввич (сказал он) согласен.",
+     "<char>Пётр Саввич (сказал он) согласен."),
+    ("— Пётр Саввич, — сказала она, — согласен.", "<char>Я (сказала она) согласен.",
+     "<char>Ты (сказала она) согласен."),
+    ("— Ариадна, точно ребенок, не хочет.", "<char>Я, точно ребенок, не хочу.",
+     "<char>Ты, точно ребенок, не хочешь."),
+    ("— Федя, пришёл?", "<char>Пришёл?", "<char>Пришёл?"),
+    # an answer naming the person stays the name
+    ("— Сидоров.", "<char>Сидоров.", "<char>Сидоров."),
+    ("— Как фамилия? — Сидоров.", "<char>Как фамилия? — Сидоров.", "<char>Как фамилия? — Сидоров."),
+    ("— А по отчеству? — Петровной.", "<char>А по отчеству? — Петровной.", "<char>А по отчеству? — Петровной."),
+    ("— Федя… тетушка… не надо.", "<char>Федя… тетушка… не надо.", "<char>Федя… тетушка… не надо."),
+    # the comma between two clauses stays; a leading particle is no part of the clause
+    ("— Люблю тебя, Федя, не уходи.", "<char>Люблю тебя, не уходи.", "<char>Люблю тебя, не уходи."),
+    ("— Беги, Федя, не оглядывайся.", "<char>Беги, не оглядывайся.", "<char>Беги, не оглядывайся."),
+    ("— Ну хорошо, Федя, пойду.", "<char>Ну хорошо, пойду.", "<char>Ну хорошо, пойду."),
+    ("— Больна она у тебя, Федя, вот что.", "<char>Больна она у тебя, вот что.", "<char>Больна она у тебя, вот что."),
+    ("— Жила б я с тобой, Федя, с тобой.", "<char>Жила б я с тобой, с тобой.", "<char>Жила б я с тобой, с тобой."),
+    ("— Что ты, Федя, полно!", "<char>Что ты, полно!", "<char>Что ты, полно!"),
+    ("— Вот Федя ихний лучше говорит.", "<char>Вот Федя ихний лучше говорит.", "<char>Вот Федя ихний лучше говорит."),
+    ("— Это сказал гер Разин.", "<char>Это сказал гер Разин.", "<char>Это сказал гер Разин."),
+    # not a person: orders named after saints
+    ("— Он получил Анну.", "<char>Он получил Анну.", "<char>Он получил Анну."),
+    ("— Станислава на шею дали.", "<char>Станислава на шею дали.", "<char>Станислава на шею дали."),
+    ("— Я люблю Анну.", "<char>Я люблю Анну.", "<char>Я люблю тебя."),
+    # a name glued to a title or another capitalised word stays whole
+    ("— Там стоит Аполлон Бельведерский.", "<char>Там стоит Аполлон Бельведерский.",
+     "<char>Там стоит Аполлон Бельведерский."),
+    ("— Стёпка Разин гуляет.", "<char>Стёпка Разин гуляет.", "<char>Стёпка Разин гуляет."),
+    ("— Он говорил о мисс Марии.", "<char>Он говорил о мисс Марии.", "<char>Он говорил о мисс Марии."),
+    # an address inside a remark cannot be removed: kept; a subject there is replaced
+    ("— Как этот, — ты сказала, Федя, — пуант?", "<char>Как этот (ты сказала, Федя) пуант?",
+     "<char>Как этот (ты сказала, Федя) пуант?"),
+    ("— Деньги! — кричала, плача, Ариадна.", "<char>Деньги! (кричала, плача, я)", "<char>Деньги! (кричала, плача, ты)"),
     # nothing to replace: identical
     ("— Москва — большой город, — сказал он.", "<char>Москва — большой город (сказал он)",
      "<char>Москва — большой город (сказал он)"),
@@ -192,3 +248,23 @@ def test_unchanged_replica_is_same_object():
 
 def test_lowercase_words_are_not_names():
     assert run("me", "— Вася, а вася это кот.") == "<char>А вася это кот."
+
+
+def test_user_value_is_used_as_written():
+    rep = Replacer({"Марина": "Маринка", "Мими": "меня"}, kit={"Мими": "я"})
+    assert render_char(rep.replica(split_replica("— Вот и Марина пришла."))) == "<char>Вот и Маринка пришла."
+    # an edited pronoun is not re-decided by context; it is capitalised at a sentence start
+    assert render_char(rep.replica(split_replica("— Мими пришла."))) == "<char>Меня пришла."
+    rep = Replacer({"Мими": "Я"})
+    assert render_char(rep.replica(split_replica("— Вот и Мими пришла."))) == "<char>Вот и я пришла."
+
+
+def test_kit_values_read_names_json(tmp_path):
+    import json
+
+    from dataset_tools.time_replace import kit_values
+
+    assert kit_values(tmp_path, "me") is None
+    (tmp_path / "names.json").write_text(json.dumps(
+        {"Мими": {"count": 3, "groups": {"nomn": 2, "gent": 1}, "example": "", "ner": True}}), encoding="utf-8")
+    assert kit_values(tmp_path, "me") == {"Мими": "я"} and kit_values(tmp_path, "ti") == {"Мими": "ты"}
