@@ -350,6 +350,7 @@ class DialogState:
     context: list[str]                      # people the narration before it speaks of, oldest first
     spk: list[str | None] = field(default_factory=list)
     how: list[str | None] = field(default_factory=list)
+    index: int = -1                         # the dialog's place in dialogs.jsonl
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -593,6 +594,20 @@ def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str
                 gap += 1
 
 
+def _prose_windows(paragraphs: list[str], play_rows: list) -> Iterator[tuple[list[str], int | None]]:
+    """Narration windows for the prose dialogs only: the texts of a folder that
+    are plays give their speakers by label and no windows."""
+    if all(r is None for r in play_rows):
+        yield from iter_narration_windows(paragraphs)
+        return
+    from .dialogs import split_texts
+    from .play import is_play
+
+    for text in split_texts(paragraphs):
+        if not is_play(text):
+            yield from iter_narration_windows(text)
+
+
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
 
 
@@ -726,44 +741,51 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
             chars = merge_characters(chars, merged)
             by_key = {c.key: c for c in chars}
             finder = MentionFinder(chars, names)
-    play_speakers = _load_play_speakers(out_dir, len(dialogs)) if play else None
-    windows = [([], None)] * len(dialogs) if play else list(iter_narration_windows(paragraphs))
-    if len(windows) != len(dialogs):
-        windows = [([], None)] * len(dialogs)  # paragraphs.txt from another run: no narration context
+    play_rows = _load_play_speakers(out_dir, len(dialogs)) if play else None
+    play_rows = play_rows or [None] * len(dialogs)
+    # A play dialog has a label on every line; the prose dialogs of a folder that
+    # mixes stories and plays have none ([null, null] rows).
+    play_rows = [r if r and any(x[0] for x in r) else None for r in play_rows]
+    windows = list(_prose_windows(paragraphs, play_rows))
+    if len(windows) != sum(r is None for r in play_rows):
+        windows = [([], None)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
+    windows_it = iter(windows)
     ties = noun_ties((p for p in paragraphs if p), finder)
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
     states: list[DialogState] = []
     scenes: list[list[DialogState]] = []
-    for d, (dialog, (window, gap)) in enumerate(progress(list(zip(dialogs, windows)), desc="speakers", unit="dlg")):
+    addressees: dict[int, list] = {}
+    for d, dialog in enumerate(progress(dialogs, desc="speakers", unit="dlg")):
         infos = analyse(dialog, finder, by_key, ties)
-        state = DialogState(infos, [c for p in window for c in people_in(p, finder.find(p), ties)])
-        states.append(state)
-        if play_speakers is not None:
+        if play_rows[d] is not None:
+            state = DialogState(infos, [])
+            state.spk, state.how, addressees[d] = _play_attribution(play_rows[d], infos, by_key, finder)
+            states.append(state)
             continue
+        window, gap = next(windows_it)
+        state = DialogState(infos, [c for p in window for c in people_in(p, finder.find(p), ties)])
+        state.index = d
+        states.append(state)
         if scenes and gap is not None and gap <= _SCENE_GAP:
             scenes[-1].append(state)
         else:
             scenes.append([state])
-    addressees: list[list] = []
-    if play_speakers is not None:
-        for state, rows in zip(states, play_speakers):
-            state.spk, state.how, addr = _play_attribution(rows, state.infos, by_key, finder)
-            addressees.append(addr)
-    else:
+    for scene in scenes:
+        attribute_scene(scene, by_key, ties)
+    narrator = name_narrator(scenes, by_key)
+    if narrator:
+        log.info(f"the first-person narrator is {narrator}")
         for scene in scenes:
-            attribute_scene(scene, by_key, ties)
-        narrator = name_narrator(scenes, by_key)
-        if narrator:
-            log.info(f"the first-person narrator is {narrator}")
-            for scene in scenes:
-                for state in scene:
-                    state.spk = [None] * len(state.infos)
-                    state.how = [None] * len(state.infos)
-                attribute_scene(scene, by_key, ties, narrator)
-        stats["narrator"] = narrator
-        for scene in scenes:
-            addressees.extend(scene_addressees(scene, by_key))
+            for state in scene:
+                state.spk = [None] * len(state.infos)
+                state.how = [None] * len(state.infos)
+            attribute_scene(scene, by_key, ties, narrator)
+    stats["narrator"] = narrator
+    for scene in scenes:
+        for state, addr in zip(scene, scene_addressees(scene, by_key)):
+            addressees[state.index] = addr
+    addressees = [addressees[d] for d in range(len(dialogs))]
     replica_counts: Counter[str] = Counter()
     with (atomic_write(out_dir / "speakers.jsonl") as fs, atomic_write(out_dir / "speaker_dialogs.txt") as fd):
         for d, (dialog, state, addr) in enumerate(zip(dialogs, states, addressees)):
