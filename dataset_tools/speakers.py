@@ -21,6 +21,7 @@ case), never by running NER over the narration.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -106,16 +107,33 @@ class MentionFinder:
             if keys:
                 self.form_chars[form].update(keys)
                 self.form_groups[form].update(case_groups(form) if group is None else {group})
-        self.matcher = build_matcher(self.form_chars)
+        # Word sequences, not one big regex: thousands of alternatives make a regex
+        # slow, and the same paragraphs are searched several times.
+        self.forms = {tuple(f.split()): (frozenset(k), frozenset(self.form_groups[f]))
+                      for f, k in self.form_chars.items()}
+        self.longest = max((len(k) for k in self.forms), default=0)
+        self.find = functools.lru_cache(maxsize=50_000)(self._find)
 
-    def find(self, text: str) -> list[Mention]:
-        if self.matcher is None:
+    def _find(self, text: str) -> list[Mention]:
+        """Whole words, case-sensitive, the longest form first (as names.build_matcher)."""
+        if not self.forms:
             return []
-        out = []
-        for m in self.matcher.finditer(text):
-            form = " ".join(m.group(0).split())
-            out.append(Mention(m.start(), m.end(), frozenset(self.form_chars[form]),
-                               frozenset(self.form_groups[form])))
+        toks = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text)]
+        out, i = [], 0
+        while i < len(toks):
+            if not toks[i][2][:1].isupper():
+                i += 1
+                continue
+            for n in range(min(self.longest, len(toks) - i), 0, -1):
+                words = tuple(t[2] for t in toks[i:i + n])
+                hit = self.forms.get(words)
+                # words of a form stand apart by spaces only
+                if hit and all(text[toks[j][1]:toks[j + 1][0]].isspace() for j in range(i, i + n - 1)):
+                    out.append(Mention(toks[i][0], toks[i + n - 1][1], *hit))
+                    i += n
+                    break
+            else:
+                i += 1
         return out
 
 
@@ -298,13 +316,23 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str]) -> list[
     be the doctor, whom the kit cannot name."""
     found = [(mn.start, next(iter(mn.chars))) for mn in mentions if len(mn.chars) == 1]
     for m in _ANIMATE_WORD.finditer(text):
-        p = parse_top(m.group(0))
-        if p.tag.POS == "NOUN" and "anim" in p.tag and p.tag.number == "sing" and p.tag.gender in _GENDER:
-            if p.normal_form in ties:
-                found.append((m.start(), ties[p.normal_form]))
-            else:
-                found.append((m.start(), f"~{p.normal_form}|{_GENDER[p.tag.gender]}"))
+        person = _animate_noun(m.group(0))
+        if person:
+            lemma, gender = person
+            found.append((m.start(), ties.get(lemma) or f"~{lemma}|{gender}"))
     return [c for _, c in sorted(found)]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _animate_noun(word: str) -> tuple[str, str] | None:
+    """(lemma, m/f) of a singular animate noun; tags first, as full parses of
+    every narration word are slow."""
+    from .morph import get_morph
+
+    tag = get_morph().tag(word)[0]
+    if tag.POS != "NOUN" or "anim" not in tag or tag.number != "sing" or tag.gender not in _GENDER:
+        return None
+    return parse_top(word).normal_form, _GENDER[tag.gender]
 
 
 def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: dict[str, str]) -> list[ReplicaInfo]:
@@ -750,6 +778,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     if len(windows) != sum(r is None for r in play_rows):
         windows = [([], None)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
     windows_it = iter(windows)
+    window_people = functools.lru_cache(maxsize=10_000)(lambda p: people_in(p, finder.find(p), ties))
     ties = noun_ties((p for p in paragraphs if p), finder)
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
@@ -764,7 +793,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
             states.append(state)
             continue
         window, gap = next(windows_it)
-        state = DialogState(infos, [c for p in window for c in people_in(p, finder.find(p), ties)])
+        state = DialogState(infos, [c for p in window for c in window_people(p)])
         state.index = d
         states.append(state)
         if scenes and gap is not None and gap <= _SCENE_GAP:
