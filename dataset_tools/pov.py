@@ -50,8 +50,11 @@ class PovRewriter:
             self._replacers[key] = Replacer(getattr(self, table).get(who, {}), kit=self.kit.get(table))
         return self._replacers[key]
 
-    def replica(self, segments, speaker: str | None, addressee: str | None):
-        """The replica rewritten for its speaker; the same object when nothing changed."""
+    def replica(self, segments, speaker: str | None, addressee: str | None, how: str | None = "pronoun"):
+        """The replica rewritten for its speaker; the same object when nothing
+        changed. `how` is the speakers stage's: a remark pronoun is the
+        speaker's only where it is what named the speaker (a play's direction
+        `(она оглянулась на него)` speaks of somebody else)."""
         if not speaker:
             return segments
         if addressee and not self._addressed_here(segments, addressee):
@@ -66,7 +69,9 @@ class PovRewriter:
         new = segments
         if addressee and addressee not in ("*", speaker):
             new = self._replacer("ti", addressee).replica(new)
-        new = self._replacer("me", speaker).replica(self._remark_pronoun(new))
+        if how == "pronoun":
+            new = self._remark_pronoun(new)
+        new = self._replacer("me", speaker).replica(new)
         return segments if new == segments else new
 
     def _addressed_here(self, segments, addressee: str) -> bool:

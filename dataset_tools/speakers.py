@@ -214,31 +214,41 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             return None
         return False
 
-    # After the verb first ("сказал Вася", "сказал тихо он"), then before it.
-    i = verb_i + 1
-    skipped = 0
-    while i < len(toks) and skipped < 4:
-        a, b, w = toks[i]
-        mention = by_start.get(a)
-        r = judge(a, b, w, mention)
-        if isinstance(r, Subject):
-            return r
-        if r is None:
-            break
-        skipped += 1
-        i += 1
-        if mention is not None:
-            while i < len(toks) and toks[i][0] < mention.end:
-                i += 1
-    for i in range(verb_i - 1, max(-1, verb_i - 4), -1):
-        a, b, w = toks[i]
-        mention = by_end.get(b)
-        r = judge(a, b, w, mention)
-        if isinstance(r, Subject):
-            return r
-        if r is None:
-            return None
-    return None
+    def before():
+        for i in range(verb_i - 1, max(-1, verb_i - 4), -1):
+            a, b, w = toks[i]
+            mention = by_end.get(b)
+            r = judge(a, b, w, mention)
+            if r is None or isinstance(r, Subject):
+                return r
+        return None
+
+    def after():
+        i, skipped = verb_i + 1, 0
+        while i < len(toks) and skipped < 4:
+            a, b, w = toks[i]
+            mention = by_start.get(a)
+            r = judge(a, b, w, mention)
+            if r is None or isinstance(r, Subject):
+                return r
+            skipped += 1
+            i += 1
+            if mention is not None:
+                while i < len(toks) and toks[i][0] < mention.end:
+                    i += 1
+        return None
+
+    # "сказал Вася" inverts; "зоолог взял Самойленко за рукав" does not: with
+    # words before the verb, the subject is looked for there first.
+    found = (before() or after()) if verb_i > 0 else after()
+    if found is not None and verb.normal_form in _HEARING:
+        # "— …! — слышит Очумелов": the one who hears, not the one who speaks.
+        return Subject("other", span=found.span, verb=found.verb)
+    return found
+
+
+# Verbs whose subject hears the line rather than says it.
+_HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться"}
 
 
 def _substantive(toks, i: int, parses) -> bool:
@@ -488,7 +498,7 @@ def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
             s = info.subject
             if s is None or d.spk[i] is not None:
                 continue
-            if s.kind in ("name", "noun", "plural"):
+            if s.kind in ("name", "noun", "plural", "other"):
                 return None  # somebody else speaks here
             # "он" must be one of the two, and not one who speaks right before or after it.
             near = {d.spk[j] for j in (i - 1, i + 1) if 0 <= j < len(d.spk)}

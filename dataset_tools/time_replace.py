@@ -367,7 +367,8 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
         return case if case in both else None
     g = group_in_context(form, text, start)
     pv = re.search(r"([^\W\d_]+)\s+$", text[:start])
-    if g == "nomn" and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag:
+    if g == "nomn" and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag \
+            and not _past_agrees(pv.group(1).lower(), form):
         g = None  # "обнимает Трофимова": after a transitive verb it may be the object
     if g in groups:
         return g
@@ -375,6 +376,19 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
         return default  # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
     g = tagged_group(text, start)
     return g if g in groups else None
+
+
+def _past_agrees(verb: str, form: str) -> bool:
+    """A past-tense verb whose gender is the name's: "проговорила Кити" is
+    the subject (a man's name after "проговорила" would be an object)."""
+    v = parse_top(verb).tag
+    if v.tense != "past" or v.gender not in ("masc", "femn"):
+        return False
+    parses = parse_all(form.split()[0])
+    named = [p for p in parses if has_name_tag(p.tag)]
+    # An unknown name (Кити) has only guessed noun readings; their gender still tells.
+    genders = {p.tag.gender for p in (named or [p for p in parses if p.tag.POS == "NOUN"])}
+    return genders == {v.gender}
 
 
 class Replacer:
@@ -848,7 +862,7 @@ def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
                 rows = [next(speakers, None) for _ in dialog]
                 if any(r is None for r in rows):
                     raise KitError("speakers.jsonl has fewer lines than dialogs.txt; re-run from STAGE=speakers")
-                new = [pov.replica(rep, r["speaker"], r["addressee"]) for rep, r in zip(dialog, rows)]
+                new = [pov.replica(rep, r["speaker"], r["addressee"], r["how"]) for rep, r in zip(dialog, rows)]
                 changed = sum(n is not o for n, o in zip(new, dialog))
                 stats["pov_lines"] += len(dialog)
                 stats["pov_changed"] += changed
