@@ -75,6 +75,23 @@ def test_the_subject_not_any_name(finder):
     assert spk == ["Катя"] and addr == ["Аркадий"]
 
 
+def test_the_hearer_is_not_the_speaker(finder):
+    # "— Стой! — слышит Базаров": somebody else shouts; a third person also stops turn-taking.
+    spk, _, _ = run(["— Ты здесь? — спросил Аркадий.", "— Стой! — слышит вдруг Базаров.", "— Что?"], finder)
+    assert spk[1] is None and spk[2] is None
+
+
+def test_subject_before_a_verb_that_does_not_open_the_remark(finder):
+    # "доктор взял Базарова": the doctor acts, Базаров is the object; nobody known speaks.
+    spk, _, _ = run(["— Пойдём, — доктор взял Базарова за рукав."], finder)
+    assert spk == [None]
+
+
+def test_reported_speech_is_no_tag(finder):
+    spk, _, _ = run(["— Катя, — она говорит, что Базаров уехал."], finder, context=["Одинцова"])
+    assert spk == [None]
+
+
 def test_remark_naming_two_people_abstains(finder):
     # Two remarks with two different subjects: the paragraph is not one person's.
     spk, _, _ = run(["— Да, — сказал Базаров. — Нет, — сказал Аркадий."], finder)
