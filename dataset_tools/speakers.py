@@ -52,6 +52,8 @@ _PLURAL_VOCATIVE = re.compile(
     r"(?:^|[,.!?…]\s*)(?:господа|дети|детки|ребята|братцы|друзья|товарищи|братья|сестры|сёстры|"
     r"барышни|господа присяжные)\s*[,!]", re.I)
 _NARRATION_WINDOW = 2  # narration paragraphs before a dialog that count for pronouns
+_NOUN_CHARACTERS = True
+_NOUN_SPREAD = 0.03  # the share of a text's dialogs a noun character must speak in
 _PRONOUN_NEAREST = False  # a setting: on the gold +3.8 pts coverage for -3.1 pts precision
 _PAIR_FROM_NARRATION = False  # a setting: +2 pts coverage for -2 pts precision on the gold
 _PAIR_IGNORES_NOUNS = False
@@ -735,6 +737,49 @@ def load_names(out_dir: Path) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# Nouns that say who someone is to others or only sex and age: in a novel they
+# stand for many people, or for someone who has a name (`отец` is Стива).
+_GENERIC = set("""человек голос кто-то некто все люди один другой мужчина женщина мужик баба господин госпожа
+    барин барыня незнакомец незнакомка собеседник собеседница гость гостья кто
+    отец мать сын дочь брат сестра дядя тётя тетя дедушка дед бабушка внук внучка муж жена жених невеста
+    папа мама папаша мамаша друг подруга приятель хозяин хозяйка
+    девочка мальчик девушка юноша старик старуха ребёнок ребенок дама барышня молодой""".split())
+
+
+def noun_characters(dialogs, text_ids, finder: MentionFinder, ties: dict[str, str], taken: set[str]) -> list[Character]:
+    """People the book names only by a noun (`генерал` in «Игрок», `городовой`):
+    a noun that is the subject of at least three remarks, all in one text of
+    the folder, and tied to no named character, becomes a character of its own
+    with that noun as its alias."""
+    counts: Counter[str] = Counter()
+    genders: dict[str, Counter] = defaultdict(Counter)
+    texts: dict[str, set] = defaultdict(set)
+    in_dialogs: dict[str, set] = defaultdict(set)
+    text_size = Counter(text_ids)
+    for d, (dialog, t) in enumerate(zip(dialogs, text_ids)):
+        for segments in dialog:
+            for i, (kind, text) in enumerate(segments):
+                if kind != "r":
+                    continue
+                s = remark_subject(text, finder.find(text), i)
+                if s is not None and s.kind == "noun" and s.lemma not in ties and s.lemma not in _GENERIC:
+                    counts[s.lemma] += 1
+                    texts[s.lemma].add(t)
+                    in_dialogs[s.lemma].add(d)
+                    if s.gender:
+                        genders[s.lemma][s.gender] += 1
+    out = []
+    for lemma, n in counts.most_common():
+        key = lemma[:1].upper() + lemma[1:]
+        # All in one text, and all through it: a novel's waiter of one chapter
+        # (`татарин`) is no character, a story's `городовой` is.
+        spread = len(in_dialogs[lemma]) / text_size[next(iter(texts[lemma]))]
+        if n >= 3 and len(texts[lemma]) == 1 and spread >= _NOUN_SPREAD and key not in taken:
+            g = genders[lemma].most_common(1)[0][0] if genders[lemma] else "?"
+            out.append(Character(key, [lemma], g, mentions=n))
+    return out
+
+
 def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:
     """Characters from the names stage's forms (and a play's persons)."""
     counts: Counter[str] = Counter()
@@ -790,6 +835,21 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     windows_it = iter(windows)
     window_people = functools.lru_cache(maxsize=10_000)(lambda p: people_in(p, finder.find(p), ties))
     ties = noun_ties((p for p in paragraphs if p), finder)
+    for c in chars:  # a lower-case alias in characters.py is a noun for that one person
+        for a in c.aliases:
+            if a[:1].islower() and " " not in a:
+                ties[parse_top(a).normal_form] = c.key
+    if not edited and _NOUN_CHARACTERS:
+        text_ids = []
+        t = -1
+        for r, (_, gap) in zip([r for r in play_rows if r is None], windows):
+            t += gap is None
+            text_ids.append(t)
+        prose = [d for d, r in zip(dialogs, play_rows) if r is None]
+        for c in noun_characters(prose, text_ids, finder, ties, set(by_key)):
+            chars.append(c)
+            by_key[c.key] = c
+            ties[c.aliases[0]] = c.key
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
     states: list[DialogState] = []
