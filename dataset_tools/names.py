@@ -121,7 +121,7 @@ def is_name_part(word: str) -> bool:
 
 
 # Unknown words like Бутёкино, Малозёмово are villages, not people.
-_VILLAGE = re.compile(r"(?:ино|ыно|ово|ёво|ево)$")
+_VILLAGE = re.compile(r"(?:ино|ыно|ово|ёво|ево|[оеё]вк[аиуеой]|[оеё]вкою)$")
 
 
 def lemma_of(word: str) -> str:
@@ -387,7 +387,10 @@ def _after_speech_verb(text: str, start: int, need_pronoun: bool) -> bool:
     indeclinable name is the subject, so then the pronoun is required."""
     words = re.findall(r"[^\W\d_]+", text[:start])[-2:]
     if len(words) == 2 and parse_top(words[1].lower()).tag.POS == "NPRO":
-        return parse_top(words[0].lower()).normal_form in SPEECH_VERBS
+        # "говорила она Гурову" (the name is the one spoken to); not "крикнул ему
+        # Самойленко", where the pronoun is the one spoken to and the name speaks.
+        return parse_top(words[1].lower()).tag.case == "nomn" and \
+            parse_top(words[0].lower()).normal_form in SPEECH_VERBS
     return not need_pronoun and bool(words) and parse_top(words[-1].lower()).normal_form in SPEECH_VERBS
 
 

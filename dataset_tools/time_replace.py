@@ -370,6 +370,14 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
     if g == "nomn" and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag \
             and not _past_agrees(pv.group(1).lower(), form):
         g = None  # "обнимает Трофимова": after a transitive verb it may be the object
+    if g is None:
+        # "крикнул ему Самойленко", "поправила ее Бетси": past the object pronoun
+        # stands the verb whose subject the name is.
+        w2 = re.search(r"([^\W\d_]+)\s+([^\W\d_]+)\s+$", text[:start])
+        if w2:
+            obj = parse_top(w2.group(2).lower()).tag
+            if obj.POS == "NPRO" and obj.case not in ("nomn", None) and _past_agrees(w2.group(1).lower(), form):
+                g = "nomn"
     if g in groups:
         return g
     if not indeclinable:
@@ -379,16 +387,18 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
 
 
 def _past_agrees(verb: str, form: str) -> bool:
-    """A past-tense verb whose gender is the name's: "проговорила Кити" is
-    the subject (a man's name after "проговорила" would be an object)."""
+    """A past-tense verb whose gender the name can have: "проговорила Кити",
+    "проговорил Коваленко" are the subject (a man's name after "проговорила"
+    would be an object)."""
     v = parse_top(verb).tag
     if v.tense != "past" or v.gender not in ("masc", "femn"):
         return False
     parses = parse_all(form.split()[0])
     named = [p for p in parses if has_name_tag(p.tag)]
     # An unknown name (Кити) has only guessed noun readings; their gender still tells.
-    genders = {p.tag.gender for p in (named or [p for p in parses if p.tag.POS == "NOUN"])}
-    return genders == {v.gender}
+    readings = named or [p for p in parses if p.tag.POS == "NOUN"]
+    # Коваленко is either ("ms-f", which pymorphy's .gender does not show).
+    return any(p.tag.gender == v.gender or "ms-f" in p.tag for p in readings)
 
 
 class Replacer:
@@ -434,6 +444,17 @@ class Replacer:
         if not any(t.strip() for k, t in out if k == "s") and any(k == "s" and t.strip() for k, t in segments):
             self.stats["vocatives_kept_sole"] += 1
             return segments  # the replica was only an address; keep it whole
+        for i in range(len(out) - 1):
+            if out[i][0] == "s" and not out[i][1].strip() and segments[i][1].strip() and out[i + 1][0] == "r":
+                # "— Парфений Саввич! — перебил он": the remark introduces the call;
+                # without it the remark would introduce nothing. Keep the call.
+                out[i][1] = segments[i][1]
+                if i + 2 < len(out) and out[i + 2][1] != segments[i + 2][1] and \
+                        out[i + 2][1][:1].isupper() and not segments[i + 2][1][:1].isupper():
+                    out[i + 2][1] = out[i + 2][1][:1].lower() + out[i + 2][1][1:]  # undo the capital we gave
+                self.stats["vocatives_kept_before_remark"] += 1
+        if [tuple(s) for s in out] == list(segments):
+            return segments
         return [tuple(s) for s in out]
 
     def _segment(self, segments, i, kind, text):
