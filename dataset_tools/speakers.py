@@ -198,13 +198,16 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             return Subject("plural", span=(seg, a, b), verb=vspan)
         parses = parse_all(low)
         top = parses[0].tag
-        if _substantive(toks, i_of[a], parses) and w[:1].islower():
-            if top.number == "plur" or vt.number == "plur":
+        sub = _substantive(toks, i_of[a], parses) if w[:1].islower() else None
+        if sub is not None:
+            if sub.tag.number == "plur" or vt.number == "plur":
                 return Subject("plural", span=(seg, a, b), verb=vspan)
-            g = _GENDER.get(top.gender)
-            if vgender and g and g != vgender and top.gender != "ms-f":
+            g = _GENDER.get(sub.tag.gender)
+            if vgender and g and g != vgender and "ms-f" not in sub.tag:
                 return None
-            return Subject("noun", gender=vgender or g, lemma=parses[0].normal_form, span=(seg, a, b), verb=vspan)
+            return Subject("noun", gender=vgender or g, lemma=sub.normal_form, span=(seg, a, b), verb=vspan)
+        if low == "было":
+            return False  # "начал было генерал"
         if w[:1].isupper() and top.case == "nomn" and top.POS == "NOUN":
             # A capitalised subject the names stage did not know (`сказал Кирилов`):
             # somebody speaks whom the kit cannot name.
@@ -253,16 +256,21 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
 _HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться"}
 
 
-def _substantive(toks, i: int, parses) -> bool:
-    """An animate noun in the nominative (`слуга`, `князь`), or an adjective
-    standing for one (`городовой`, `толстый`: no noun after it)."""
-    top = parses[0].tag
-    if top.POS == "NOUN":
-        return top.case == "nomn" and "anim" in top
-    if top.POS == "ADJF" and top.case == "nomn" and top.number == "sing":
-        nxt = parse_top(toks[i + 1][2].lower()).tag if i + 1 < len(toks) else None
-        return nxt is None or nxt.POS not in ("NOUN", "ADJF")
-    return False
+def _substantive(toks, i: int, parses):
+    """The reading of an animate noun in the nominative (`слуга`, `князь`), or
+    of an adjective or participle standing for one (`городовой`, `толстый`,
+    `вошедший`: no noun after it); None. pymorphy may rank a rare reading
+    first (`городовой` as the surname Городовая), so any likely one counts."""
+    nxt = parse_top(toks[i + 1][2].lower()).tag if i + 1 < len(toks) else None
+    for p in parses:
+        t = p.tag
+        if p.score < 0.1 or t.case != "nomn" or "Surn" in t or "Name" in t or "Patr" in t:
+            continue
+        if t.POS == "NOUN" and "anim" in t:
+            return p
+        if t.POS in ("ADJF", "PRTF") and t.number == "sing" and (nxt is None or nxt.POS not in ("NOUN", "ADJF")):
+            return p
+    return None
 
 
 _REPORTED = re.compile(r",?\s*(?:что|чтобы|чтоб|будто)\s", re.I)
