@@ -788,6 +788,31 @@ def noun_characters(dialogs, text_ids, finder: MentionFinder, ties: dict[str, st
     return out
 
 
+def remark_names(dialogs, names: dict[str, dict]) -> dict[str, dict]:
+    """Names NER missed where they speak: a capitalised word right after the
+    verb that opens a remark (`— ответил Кирилов`), read as a surname or a
+    name, or unknown to the dictionary, and never written in lower case in
+    the replicas; at least twice. Given as names.json-like entries."""
+    from .morph import get_known, may_be_author_verb
+
+    known = {w for f in names for w in f.split()}
+    counts: Counter[str] = Counter()
+    lower: set[str] = set()
+    for dialog in dialogs:
+        for segments in dialog:
+            for kind, text in segments:
+                words = WORD.findall(text)
+                lower.update(w for w in words if w.islower())
+                if kind != "r" or len(words) < 2 or not words[0].islower() or not may_be_author_verb(words[0]):
+                    continue
+                w = words[1]
+                if w[:1].isupper() and w not in known and len(w) > 2 and (
+                        not get_known(w.lower()) or any("Surn" in p.tag or "Name" in p.tag for p in parse_all(w))):
+                    counts[w] += 1
+    return {w: {"count": n, "groups": {"nomn": n}, "example": "", "ner": False}
+            for w, n in counts.items() if n >= 2 and w.lower() not in lower}
+
+
 def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:
     """Characters from the names stage's forms (and a play's persons)."""
     counts: Counter[str] = Counter()
@@ -813,6 +838,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
         chars = load_characters(characters_path(dict_dir))
         log.info(f"using the hand-edited {characters_path(dict_dir)}")
     else:
+        names = {**remark_names(dialogs, names), **names}
         chars = initial_characters(names, play)
         # Genders from the remark verbs whose subject the character is.
         finder = MentionFinder(chars, names)
