@@ -211,3 +211,26 @@ def test_bad_characters_file_is_one_line_error(tmp_path, body, msg):
     with pytest.raises(KitError, match=msg.replace("(", r"\(")) as e:
         load_characters(p)
     assert str(p) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_person_named_only_by_a_noun_becomes_a_character(finder):
+    from dataset_tools.speakers import noun_characters
+
+    lines = [["— Стой! — сказал городовой.", "— Стою, — ответил Базаров."],
+             ["— Чья собака? — спросил городовой."], ["— Ничья, — сказал Аркадий."],
+             ["— Так и запишем, — заметил городовой."], ["— Пиши, — сказал отец."],
+             ["— Иду, — сказал отец."], ["— Иду, — сказал отец."]]
+    dialogs = [[split_replica(p) for p in d] for d in lines]
+    found = noun_characters(dialogs, [0] * len(dialogs), finder, {}, set(BY_KEY))
+    assert [(c.key, c.aliases, c.gender) for c in found] == [("Городовой", ["городовой"], "m")]  # not "отец"
+    # in two texts of a folder it may be two people: no character
+    assert noun_characters(dialogs, [0, 0, 0, 1, 1, 1, 1], finder, {}, set(BY_KEY)) == []
+
+
+def test_names_ner_missed_are_found_where_they_speak():
+    from dataset_tools.speakers import remark_names
+
+    dialogs = [[split_replica("— Да, — ответил Кирилов."), split_replica("— Нет, — сказал Кирилов.")],
+               [split_replica("— Ну, — сказал Базаров.")]]
+    found = remark_names(dialogs, {"Базаров": {}})
+    assert set(found) == {"Кирилов"} and found["Кирилов"]["count"] == 2
