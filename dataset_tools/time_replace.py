@@ -512,7 +512,7 @@ class Replacer:
                     self.stats["attached_kept"] += 1
                     continue
                 if voc and not subject:
-                    if kind != "s" and _remark_address(text, a, b):
+                    if kind != "s" and (_remark_address(text, a, b) or not _remark_subject_slot(text, a)):
                         # "(ты сказала, Прасковья)": an address in a remark cannot go; "я" would be wrong
                         self.stats["attached_kept"] += 1
                         continue
@@ -820,6 +820,17 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     # Сережа, ты можешь" -> "В ресторане ты можешь".
     pp = re.fullmatch(r"\s*([^\W\d_]+)\s+(?:[^\W\d_]+\s+)?[^\W\d_]+,", before)
     return bool(pp) and pp.group(1).lower() in _PREP_CASE and t.POS in ("NPRO", "VERB")
+
+
+def _remark_subject_slot(text: str, a: int) -> bool:
+    """Whether a name set off by commas in a remark can be the remark verb's
+    subject (`восклицала, извиваясь, Марфа`): in the remark's first sentence,
+    which opens with its verb. Further on, a remark is speech the dashes cut
+    wrongly, and the name an address (`…к худу, Иван Петрович, не предвещает`)."""
+    first = re.split(r"[.!?…;]", text, maxsplit=1)[0]
+    words = WORD.findall(first)
+    return a <= len(first) and bool(words) and words[0][:1].islower() and \
+        parse_top(words[0].lower()).tag.POS in ("VERB", "GRND")
 
 
 def _remark_address(text: str, a: int, b: int) -> bool:
