@@ -41,16 +41,31 @@ LOGGING_STEPS="${LOGGING_STEPS:-10}"
 FRESH="${FRESH:-false}"
 # Data-parallel GPUs; above 1 runs through accelerate launch.
 NUM_GPUS="${NUM_GPUS:-1}"
+# Train one character of a kit JSONL export (make_character.py --format kit): its name or any alias.
+CHARACTER="${CHARACTER:-}"
+# true: train LoRA adapters (peft) and the <char> row instead of every weight.
+LORA="${LORA:-false}"
+# LoRA rank.
+LORA_R="${LORA_R:-16}"
+# LoRA scale numerator (the update is scaled by LORA_ALPHA / LORA_R).
+LORA_ALPHA="${LORA_ALPHA:-32}"
+# Dropout on the LoRA input.
+LORA_DROPOUT="${LORA_DROPOUT:-0.05}"
+# Comma list of modules to adapt ('' = the attention and MLP projections).
+LORA_TARGETS="${LORA_TARGETS:-}"
+# true: also save the adapter merged into the model, so chat and eval load it as usual.
+LORA_MERGE="${LORA_MERGE:-true}"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 kit_parse_args "${BASH_SOURCE[0]}" "$@"
-kit_check_int SAVE_STEPS BATCH_SIZE GAS MAX_STEPS BLOCK_SIZE SAVE_TOTAL_LIMIT LOGGING_STEPS NUM_GPUS
-kit_check_bool GRAD_CHECKPOINTING FRESH
+kit_check_int SAVE_STEPS BATCH_SIZE GAS MAX_STEPS BLOCK_SIZE SAVE_TOTAL_LIMIT LOGGING_STEPS NUM_GPUS LORA_R
+kit_check_bool GRAD_CHECKPOINTING FRESH LORA LORA_MERGE
 kit_ensure_venv
 kit_log_effective "${BASH_SOURCE[0]}"
 export PYTHONPATH="$KIT_ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export DATASET_FILE SRC_MODEL PROJECT_NAME SAVE_STEPS BATCH_SIZE GAS WEIGHT_DECAY LR OPTIMIZER EPOCHS \
-    MAX_STEPS BLOCK_SIZE VAL_FILE FP16 GRAD_CHECKPOINTING SAVE_TOTAL_LIMIT LOGGING_STEPS FRESH
+    MAX_STEPS BLOCK_SIZE VAL_FILE FP16 GRAD_CHECKPOINTING SAVE_TOTAL_LIMIT LOGGING_STEPS FRESH CHARACTER \
+    LORA LORA_R LORA_ALPHA LORA_DROPOUT LORA_TARGETS LORA_MERGE
 if (( NUM_GPUS > 1 )); then
     exec "$KIT_VENV/bin/accelerate" launch --multi_gpu --num_processes "$NUM_GPUS" -m model_tools.train
 fi

@@ -5,9 +5,20 @@ every line, same small model, data, batch size and steps, side by side.
 
 Reports real (non-pad) tokens per second, the share of non-pad tokens per
 batch and peak RSS growth during training (CPU) or peak CUDA memory (GPU).
+
+    .venv/bin/python bench/train_throughput.py DATASET_TXT [STEPS] --lora [--batch=8]
+
+compares full fine-tuning with LORA=true instead: model_tools.train itself, one
+process per run, same model, data, optimizer and steps; reports the trainable
+parameters (from run_args.json), the process's peak RSS (the kernel's
+high-water mark, wait4) and the time per step.
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -79,5 +90,54 @@ def main(dataset: Path, steps: int = 60, bs: int = 8, block: int = 256):
     print(f"ratio kit / baseline tokens/s: {a['tokens_s'] / b['tokens_s']:.2f}")
 
 
+def lora_vs_full(dataset: Path, steps: int = 60, bs: int = 8, block: int = 256, n_layer: int = 4,
+                 n_embd: int = 256, lr: float = 0.001):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    root = Path(__file__).resolve().parent.parent
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        shutil.copy(dataset, tmp / "train.txt")  # no _val file beside it: no eval in the timing
+        base = build_default(dataset, tmp / "m", vocab_size=2000, n_layer=n_layer, n_embd=n_embd, n_positions=block)
+        tok, model = AutoTokenizer.from_pretrained(base), AutoModelForCausalLM.from_pretrained(base)
+        add_char_token(model, tok)
+        model.save_pretrained(base)
+        tok.save_pretrained(base)
+        for name, extra in (("full fine-tuning", {}), ("LoRA r=16 (default targets + <char> row)", {"LORA": "true"})):
+            proj = tmp / f"p{len(rows)}"
+            env = dict(os.environ, DATASET_FILE=str(tmp / "train.txt"), SRC_MODEL=str(base), PROJECT_NAME=str(proj),
+                       MAX_STEPS=str(steps), BATCH_SIZE=str(bs), BLOCK_SIZE=str(block), SAVE_STEPS=str(10**6),
+                       LOGGING_STEPS=str(max(1, steps // 4)), LR=str(lr), TIME_KIT_PROGRESS="0",
+                       PYTHONPATH=str(root), **extra)
+            proc = subprocess.Popen([sys.executable, "-m", "model_tools.train"], env=env, cwd=root,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode:
+                raise SystemExit(f"{name} failed:\n{err.decode()[-2000:]}")
+            args = json.loads((proj / "run_args.json").read_text())
+            metrics = json.loads((proj / "metrics.json").read_text())
+            rows[name] = {"trainable": args["trainable_parameters"], "all": args["all_parameters"],
+                          "rss_mb": usage.ru_maxrss / 1024, "secs": metrics["train_runtime"],
+                          "loss": metrics["train_loss"], "optimizer": args["optimizer_used"]}
+    n = rows["full fine-tuning"]["all"]
+    print(f"GPT-2 {n_layer} layers x {n_embd}, {n / 1e6:.2f}M parameters; {steps} steps, batch {bs}, block {block}, "
+          f"LR {lr}, optimizer {rows['full fine-tuning']['optimizer']}, device "
+          f"{'cuda' if torch.cuda.is_available() else 'cpu'}")
+    print("| run | trainable parameters | share | peak RSS MB | s/step | mean train loss |")
+    print("|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        print(f"| {name} | {r['trainable']:,} | {100 * r['trainable'] / r['all']:.1f}% | {r['rss_mb']:.0f} | "
+              f"{r['secs'] / steps:.3f} | {r['loss']:.3f} |")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    pos = [a for a in sys.argv[1:] if not a.startswith("--")]
+    run_steps = int(pos[1]) if len(pos) > 1 else 60
+    batch = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--batch=")), 8))
+    if "--lora" in sys.argv:
+        lora_vs_full(Path(pos[0]), run_steps, bs=batch)
+    else:
+        main(Path(pos[0]), run_steps)

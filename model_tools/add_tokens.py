@@ -10,6 +10,7 @@ from dataset_tools.common import KitError, cli_main, log
 
 from . import CHAR_TOKEN
 from .loading import check_source, load_model, load_tokenizer
+from .quiet import quiet_libraries
 
 DASH_TEXTS = ("—", " —")
 
@@ -72,6 +73,7 @@ def add_char_token(model, tok, init: str = "dash") -> dict:
 @cli_main
 def main(src_model, new_model, init):
     """Add the <char> special token to a causal LM and its tokenizer."""
+    quiet_libraries()
     check_source(src_model)
     tok = load_tokenizer(src_model)
     model = load_model(src_model)

@@ -49,6 +49,9 @@ def build_default(dataset: str | Path, out_dir: str | Path, vocab_size: int = 20
 @cli_main
 def main(dataset, out, vocab_size, n_layer, n_embd):
     """Build a small GPT-2 + tokenizer from scratch (no download)."""
+    from .quiet import quiet_libraries
+
+    quiet_libraries()
     build_default(dataset, out, vocab_size, n_layer, n_embd)
 
 

@@ -26,6 +26,10 @@ def load_tokenizer(name: str):
 def load_model(name: str, **kw):
     from transformers import AutoModelForCausalLM
 
+    from .lora import is_adapter_only, load_adapter_merged
+
+    if is_adapter_only(name):  # a LORA_MERGE=false project
+        return load_adapter_merged(name, **kw)
     try:
         return AutoModelForCausalLM.from_pretrained(name, **kw)
     except (OSError, ValueError) as e:

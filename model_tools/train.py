@@ -3,6 +3,8 @@
 Dialogs end with EOS and are packed whole into blocks of up to BLOCK_SIZE
 tokens (split only when longer than a block); EOS labels are kept so the
 model learns to stop. Resumes from the newest checkpoint by default.
+LORA=true trains peft adapters and the <char> row instead of every weight;
+CHARACTER=NAME on a kit JSONL export puts the loss on NAME's lines only.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +24,8 @@ from dataset_tools.common import KitError, atomic_write, cli_main, log, progress
 
 from . import CHAR_TOKEN
 from .loading import check_source, load_model, load_tokenizer
+from .lora import ADAPTER_DIR, count_parameters
+from .quiet import quiet_libraries
 
 
 @dataclass
@@ -44,6 +49,13 @@ class TrainConfig:
     logging_steps: int = 10
     fresh: bool = False
     seed: int = 42
+    character: str = field(default="", metadata={"help": "Train one character of a kit JSONL export."})
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_targets: str = field(default="", metadata={"help": "Comma list of modules; '' = attention + MLP projections."})
+    lora_merge: bool = True
 
     def __post_init__(self):
         if self.fp16 not in ("auto", "true", "false"):
@@ -55,6 +67,25 @@ class TrainConfig:
             raise KitError("LR must be positive")
         if self.max_steps <= 0 and self.epochs <= 0:
             raise KitError("set EPOCHS > 0 or MAX_STEPS > 0")
+        if self.lora and (self.lora_r < 1 or self.lora_alpha <= 0 or not 0 <= self.lora_dropout < 1):
+            raise KitError("LORA_R must be at least 1, LORA_ALPHA positive and LORA_DROPOUT in [0, 1)")
+        kit = self.dataset_file.endswith(".jsonl")
+        if kit and not self.character:
+            raise KitError(f"{self.dataset_file} is a character export: set CHARACTER to the character to train "
+                           "(its name or any alias)")
+        if self.character and not kit:
+            raise KitError("CHARACTER needs a kit JSONL export as DATASET_FILE "
+                           "(make_character.py OUT_DIR NAME --format kit -o FILE.jsonl)")
+
+
+def align_model(model, tok) -> None:
+    """The kit's settings the model config lacks: the pad id the tokenizer uses
+    (saves the Trainer rewriting the config) and the causal-LM loss, which
+    transformers cannot infer from a class name like GPT2LMHeadModel."""
+    model.config.pad_token_id = tok.pad_token_id
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.pad_token_id = tok.pad_token_id
+    model.loss_type = "ForCausalLM"
 
 
 def resolve_val_file(cfg: TrainConfig) -> Path | None:
@@ -80,7 +111,9 @@ def tokenize_dialogs(path: Path, tok, desc: str) -> list[list[int]]:
 
 
 def pack(dialogs: list[list[int]], block_size: int) -> list[list[int]]:
-    """Packs whole dialogs into blocks; only a dialog longer than a block is split."""
+    """Packs whole dialogs into blocks; only a dialog longer than a block is split.
+    The blocks depend only on the lengths, so packing labels of the same
+    lengths gives the matching label blocks."""
     blocks: list[list[int]] = []
     cur: list[int] = []
     for ids in dialogs:
@@ -101,20 +134,35 @@ def pack(dialogs: list[list[int]], block_size: int) -> list[list[int]]:
     return blocks
 
 
+def load_blocks(path: Path, tok, block_size: int, character: str = "", desc: str = "tokenize"):
+    """(blocks, label blocks or None, character stats or None): a text file or a
+    kit JSONL (with CHARACTER) tokenised and packed as training sees it."""
+    if character:
+        from .character import tokenize_character
+
+        ids, labels, stats = tokenize_character(path, tok, character, desc)
+        return pack(ids, block_size), pack(labels, block_size), stats
+    return pack(tokenize_dialogs(path, tok, desc), block_size), None, None
+
+
 class PackedDataset:
-    def __init__(self, blocks):
+    def __init__(self, blocks, labels=None):
         self.blocks = blocks
+        self.labels = labels
 
     def __len__(self):
         return len(self.blocks)
 
     def __getitem__(self, i):
-        return {"input_ids": self.blocks[i]}
+        if self.labels is None:
+            return {"input_ids": self.blocks[i]}
+        return {"input_ids": self.blocks[i], "labels": self.labels[i]}
 
 
 class Collator:
     """Pads a batch; labels are masked by the attention mask, never by token id,
-    so EOS stays a target even when it doubles as the pad token."""
+    so EOS stays a target even when it doubles as the pad token. Given labels
+    (CHARACTER training) are used as they are, padded with -100."""
 
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
@@ -129,6 +177,9 @@ class Collator:
             ids[i, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
             mask[i, : len(f["input_ids"])] = 1
         labels = ids.masked_fill(mask == 0, -100)
+        for i, f in enumerate(features):
+            if "labels" in f:
+                labels[i, : len(f["labels"])] = torch.tensor(f["labels"])
         return {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
@@ -224,6 +275,7 @@ def write_history(history: list[dict], path: Path) -> None:
 
 
 def train(cfg: TrainConfig) -> dict:
+    quiet_libraries()
     import torch
     from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 
@@ -242,15 +294,33 @@ def train(cfg: TrainConfig) -> dict:
                        f"(SRC_MODEL={cfg.src_model} NEW_MODEL=... ./model_add_tokens.sh)")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    if resume and (resume / "adapter_config.json").exists() != cfg.lora:
+        kind = "a LoRA" if cfg.lora else "a full"
+        raise KitError(f"{resume} is not from {kind} run; set FRESH=true or another PROJECT_NAME")
     set_seed(cfg.seed)
     model = load_model(cfg.src_model)
+    align_model(model, tok)
     max_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
     block = min(cfg.block_size, max_pos) if max_pos else cfg.block_size
-    train_blocks = pack(tokenize_dialogs(ds, tok, "tokenize train"), block)
+    train_blocks, train_labels, char_stats = load_blocks(ds, tok, block, cfg.character, "tokenize train")
     if not train_blocks:
         raise KitError(f"dataset has no dialogs: {ds}")
     val_path = resolve_val_file(cfg)
-    val_blocks = pack(tokenize_dialogs(val_path, tok, "tokenize val"), block) if val_path else None
+    val_blocks, val_labels, _ = load_blocks(val_path, tok, block, cfg.character, "tokenize val") \
+        if val_path else (None, None, None)
+    if char_stats:
+        log.info(f"CHARACTER {char_stats['character']}: loss on {char_stats['target_tokens']:,} of "
+                 f"{char_stats['tokens']:,} tokens ({char_stats['character_lines']} of {char_stats['lines']} lines "
+                 f"in {char_stats['dialogs']} dialogs)")
+    lora_targets = None
+    if cfg.lora:
+        from .lora import apply_lora
+
+        model, lora_targets = apply_lora(model, cfg, tok.convert_tokens_to_ids(CHAR_TOKEN), cfg.src_model)
+    n_train, n_all = count_parameters(model)
+    what = (f"LoRA r={cfg.lora_r} alpha={cfg.lora_alpha} dropout={cfg.lora_dropout} on "
+            f"{','.join(lora_targets)} + the {CHAR_TOKEN} row" if cfg.lora else "full fine-tuning")
+    log.info(f"{what}: {n_train:,} of {n_all:,} parameters train ({100 * n_train / n_all:.2f}%)")
 
     optim = choose_optimizer(cfg.optimizer)
     prec = precision_flags(cfg.fp16)
@@ -269,7 +339,8 @@ def train(cfg: TrainConfig) -> dict:
         eval_strategy="steps" if val_blocks else "no",
         eval_steps=cfg.save_steps if val_blocks else None,
         optim=optim,
-        gradient_checkpointing=cfg.grad_checkpointing,
+        activation_checkpointing=cfg.grad_checkpointing,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning needs an accelerator
         report_to="none",
         seed=cfg.seed,
         disable_tqdm=os.environ.get("TIME_KIT_PROGRESS") == "0",
@@ -279,7 +350,9 @@ def train(cfg: TrainConfig) -> dict:
     record = {"config": asdict(cfg), "optimizer_used": optim, "precision": prec, "block_size": block,
               "train_blocks": len(train_blocks), "val_blocks": len(val_blocks or []),
               "train_tokens": sum(map(len, train_blocks)), "resumed_from": str(resume) if resume else None,
-              "device": "cuda" if torch.cuda.is_available() else "cpu"}
+              "device": "cuda" if torch.cuda.is_available() else "cpu",
+              "trainable_parameters": n_train, "all_parameters": n_all, "lora_targets": lora_targets,
+              "character": char_stats}
     write_json(out / "run_args.json", record)
 
     class Records(TrainerCallback):
@@ -290,8 +363,8 @@ def train(cfg: TrainConfig) -> dict:
             if state.global_step >= state.max_steps:
                 control.should_save = True  # always leave a checkpoint at the end
 
-    trainer = Trainer(model=model, args=args, train_dataset=PackedDataset(train_blocks),
-                      eval_dataset=PackedDataset(val_blocks) if val_blocks else None,
+    trainer = Trainer(model=model, args=args, train_dataset=PackedDataset(train_blocks, train_labels),
+                      eval_dataset=PackedDataset(val_blocks, val_labels) if val_blocks else None,
                       data_collator=Collator(tok.pad_token_id), processing_class=tok, callbacks=[Records()])
     if resume:
         log.info(f"resuming from {resume}")
@@ -306,12 +379,25 @@ def train(cfg: TrainConfig) -> dict:
         ev = trainer.evaluate()
         metrics.update(ev)
         metrics["eval_perplexity"] = math.exp(min(ev["eval_loss"], 50))
-    trainer.save_model(str(out))
+    if cfg.lora:
+        from .lora import save_lora
+
+        # one process writes (NUM_GPUS > 1): the merge rewrites the weights in place
+        saved = save_lora(trainer.model, tok, out, cfg.lora_merge) if trainer.is_world_process_zero() else ""
+    else:
+        trainer.save_model(str(out))
+        saved = f"model in {out}"
+        if (out / ADAPTER_DIR).is_dir():  # an earlier LoRA run's adapter no longer matches the model
+            shutil.rmtree(out / ADAPTER_DIR)
     tok.save_pretrained(str(out))
+    if char_stats:  # the chat says whom it plays
+        write_json(out / "character.json", {"character": char_stats["character"], "aliases": char_stats["aliases"]})
+    elif (out / "character.json").exists():
+        (out / "character.json").unlink()
     write_history(trainer.state.log_history, out / "log_history.jsonl")
     plot_history(trainer.state.log_history, out / "loss.png")
     write_json(out / "metrics.json", metrics)
-    log.info(f"saved model, tokenizer, run_args.json, log_history.jsonl, loss.png, metrics.json to {out} "
+    log.info(f"saved {saved}; tokenizer, run_args.json, log_history.jsonl, loss.png, metrics.json in {out} "
              f"(step {trainer.state.global_step})")
     return metrics
 
