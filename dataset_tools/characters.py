@@ -77,6 +77,10 @@ def word_roles(form: str) -> tuple[str, ...]:
     surname reading (Базаров, Ихменеву), else a first name."""
     words = form.split()
     roles: list[str | None] = [None] * len(words)
+    if len(words) in (2, 3) and _is_patronymic(words[1]) and not _is_patronymic(words[0]):
+        # "Имя Отчество [Фамилия]": the common shape needs no parser (and the
+        # parser is the slow part of the stage).
+        return ("first", "middle", "last")[:len(words)]
     match = _names_extractor().find(form) if len(words) > 1 else None
     if match is not None:
         fact = match.fact
