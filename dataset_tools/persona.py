@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .characters import Character, characters_path, load_characters
 from .common import KitError, atomic_write, require_file
+from .speakers import read_speakers
 
 FORMATS = ("messages", "sharegpt", "card", "kit")
 CHAR = "<char>"
@@ -67,21 +68,6 @@ def read_blocks(path: Path) -> list[list[str]]:
     if cur:
         blocks.append(cur)
     return blocks
-
-
-def read_speakers(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise KitError(f"{path}:{n}: not JSON ({e.msg}); {_RERUN}") from None
-        if not isinstance(row, dict) or not isinstance(row.get("dialog"), int) or "speaker" not in row:
-            raise KitError(f'{path}:{n}: expected {{"dialog": n, "speaker": ...}}; {_RERUN}')
-        rows.append(row)
-    return rows
 
 
 def load_book(out_dir: str | Path, dict_dir: str | Path, need_plain: bool = False) -> Book:

@@ -111,7 +111,3 @@ class PovRewriter:
             self.stats["remark_pronouns"] += 1
             break  # one subject per replica: the one that named the speaker
         return out if out != list(segments) else segments
-
-
-def read_speakers(path: str | Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -36,7 +36,7 @@ from .characters import (
     Character, alias_index, backup_edited, build_characters, characters_edited, characters_path,
     inflections, load_characters, nominative, write_characters,
 )
-from .common import atomic_write, cli_main, log, progress, require_file, write_stats
+from .common import KitError, atomic_write, cli_main, log, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .morph import WORD, parse_all, parse_top
 from .names import GROUP_OF_CASE, build_matcher, case_groups
@@ -990,6 +990,26 @@ def _play_attribution(rows, infos, chars, finder) -> tuple[list, list, list]:
             a = "*"
         addr.append(a)
     return spk, how, addr
+
+
+_RERUN = "re-run make_datasets.sh from STAGE=speakers"
+
+
+def read_speakers(path: str | Path) -> list[dict]:
+    """speakers.jsonl, checked line by line."""
+    path = Path(path)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise KitError(f"{path}:{n}: not JSON ({e.msg}); {_RERUN}") from None
+        if not isinstance(row, dict) or not isinstance(row.get("dialog"), int) or "speaker" not in row:
+            raise KitError(f'{path}:{n}: expected {{"dialog": n, "speaker": ...}}; {_RERUN}')
+        rows.append(row)
+    return rows
 
 
 @click.command()

@@ -859,7 +859,8 @@ def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
     from contextlib import ExitStack
 
     from .characters import characters_path
-    from .pov import PovRewriter, read_speakers
+    from .pov import PovRewriter
+    from .speakers import read_speakers
 
     out_dir = Path(out_dir)
     src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
