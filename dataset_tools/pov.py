@@ -20,11 +20,12 @@ from .speakers import MentionFinder, load_names, remark_subject
 
 class PovRewriter:
     def __init__(self, chars, names: dict[str, dict], me: dict[str, str], ti: dict[str, str],
-                 kit: dict[str, dict | None] | None = None):
+                 kit: dict[str, dict | None] | None = None, saved_forms: dict | None = None):
         """chars: the characters; names: names.json (form -> info); me/ti: the
         dictionaries; kit: per mode, the values the kit itself wrote (so that
-        only those are decided again from context)."""
-        self.finder = MentionFinder(chars, names)
+        only those are decided again from context); saved_forms: the speakers
+        stage's form index for the same characters."""
+        self.finder = MentionFinder(chars, names, saved_forms)
         self.kit = kit or {}
         # Dictionary form -> the one character it names (forms naming two are left alone).
         owner = {f: next(iter(k)) for f, k in self.finder.form_chars.items() if len(k) == 1}
@@ -40,7 +41,11 @@ class PovRewriter:
     @classmethod
     def from_run(cls, out_dir: str | Path, dict_dir: str | Path, me: dict[str, str], ti: dict[str, str],
                  kit: dict[str, dict | None] | None = None):
-        return cls(load_characters(characters_path(dict_dir)), load_names(Path(out_dir)), me, ti, kit)
+        from .speakers import load_forms
+
+        saved = load_forms(Path(out_dir), Path(dict_dir))
+        chars = load_characters(characters_path(dict_dir))
+        return cls(chars, {} if saved else load_names(Path(out_dir)), me, ti, kit, saved)
 
     def _replacer(self, table: str, who: str):
         from .time_replace import Replacer

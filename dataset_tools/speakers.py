@@ -36,7 +36,7 @@ from .characters import (
     Character, alias_index, backup_edited, build_characters, characters_edited, characters_path,
     inflections, load_characters, nominative, write_characters,
 )
-from .common import KitError, atomic_write, cli_main, log, progress, require_file, write_stats
+from .common import KitError, atomic_write, cli_main, log, progress, require_file, write_json, write_stats
 from .dialogs import read_dialogs_jsonl
 from .morph import WORD, parse_all, parse_top
 from .names import GROUP_OF_CASE, build_matcher, case_groups
@@ -94,10 +94,17 @@ class MentionFinder:
     """Matches every case form of every alias (and the forms the names stage
     saw) to the characters they name."""
 
-    def __init__(self, chars: list[Character], names: dict[str, dict]):
-        index = alias_index(chars)
+    def __init__(self, chars: list[Character], names: dict[str, dict], saved: dict | None = None):
+        """`saved`: the index another stage wrote with to_json() for the same
+        characters (building it inflects every alias, the slow part)."""
         self.form_chars: dict[str, set[str]] = defaultdict(set)
         self.form_groups: dict[str, set[str]] = defaultdict(set)
+        if saved is not None:
+            for form, (keys, groups) in saved.items():
+                self.form_chars[form].update(keys)
+                self.form_groups[form].update(groups)
+            chars, names = [], {}
+        index = alias_index(chars)
         for c in chars:
             for alias in c.aliases:
                 for form, cases in inflections(alias).items():
@@ -115,6 +122,9 @@ class MentionFinder:
                       for f, k in self.form_chars.items()}
         self.longest = max((len(k) for k in self.forms), default=0)
         self.find = functools.lru_cache(maxsize=50_000)(self._find)
+
+    def to_json(self) -> dict:
+        return {f: [sorted(k), sorted(self.form_groups[f])] for f, k in self.form_chars.items()}
 
     def _find(self, text: str) -> list[Mention]:
         """Whole words, case-sensitive, the longest form first (as names.build_matcher)."""
@@ -942,6 +952,9 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     if not edited:
         chars.sort(key=lambda c: (-c.replicas, -c.mentions, c.key))
         write_characters(dict_dir, chars)
+    # The form index, for the time stage to reuse while characters.py is unchanged.
+    write_json(out_dir / "speaker_forms.json",
+               {"characters": file_digest(characters_path(dict_dir)), "forms": finder.to_json()})
     stats["how"] = dict(stats["how"])
     stats["characters"] = len(chars)
     stats["top"] = [{"name": c.key, "replicas": replica_counts[c.key], "aliases": c.aliases[:6]}
@@ -993,6 +1006,21 @@ def _play_attribution(rows, infos, chars, finder) -> tuple[list, list, list]:
 
 
 _RERUN = "re-run make_datasets.sh from STAGE=speakers"
+
+
+def file_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def load_forms(out_dir: Path, dict_dir: Path) -> dict | None:
+    """The speakers stage's form index, if it was built from this characters.py."""
+    p = Path(out_dir) / "speaker_forms.json"
+    if not p.exists():
+        return None
+    data = json.loads(p.read_text(encoding="utf-8"))
+    return data["forms"] if data.get("characters") == file_digest(characters_path(dict_dir)) else None
 
 
 def read_speakers(path: str | Path) -> list[dict]:
