@@ -456,15 +456,36 @@ def tagged_group(text: str, start: int) -> str | None:
 
 
 def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
-    """Natasha's morphology tagger decides the case where the form is ambiguous."""
+    """Natasha's morphology tagger decides the case where the form is ambiguous.
+    Only the sentences that hold a pending name are tagged, in batches."""
+    from natasha import Doc
+
+    seg, tagger = _morph_tagger()
+    where: list[tuple[int, int] | None] = []  # (sentence index, token index) per pending item
+    sents: list[list[str]] = []
+    seen: dict[tuple[str, int], int] = {}
+    docs: dict[str, Doc] = {}
+    for form, text, start in pending:
+        doc = docs.get(text)
+        if doc is None:
+            doc = docs[text] = Doc(text)
+            doc.segment(seg)
+        found = None
+        for si, sent in enumerate(doc.sents):
+            for ti, tok in enumerate(sent.tokens):
+                if tok.start == start:
+                    key = (text, si)
+                    if key not in seen:
+                        seen[key] = len(sents)
+                        sents.append([t.text for t in sent.tokens])
+                    found = (seen[key], ti)
+        where.append(found)
+    tags = list(progress(tagger.map(sents), total=len(sents), desc="names: case", unit="sent")) if sents else []
     out = []
-    for form, text, start in progress(pending, desc="names: case", unit="occ"):
-        case = _tag_uncached(text, start)
+    for (form, _, _), w in zip(pending, where):
+        case = NATASHA_CASE.get((tags[w[0]].tokens[w[1]].feats or {}).get("Case")) if w else None
         out.append(case if case in case_groups(form) else None)
     return out
-
-
-_tag_uncached = tagged_group.__wrapped__  # the names stage sees each text once: no cache
 
 
 def example_of(text: str, start: int, end: int, width: int = 70) -> str:
