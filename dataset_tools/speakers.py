@@ -61,6 +61,7 @@ _PLURAL_VOCATIVE = re.compile(
 _NARRATION_WINDOW = 2  # narration paragraphs before a dialog that count for pronouns
 _NOUN_CHARACTERS = True  # people named only by a noun become characters (off, on the gold: the same precision, -5.9 pts coverage)
 _NOUN_SPREAD = 0.03  # the share of a text's dialogs a noun character must speak in
+_CALLED_ANSWERS = True  # "ответила она" after a line calling Маша by name is Маша
 _PRONOUN_NEAREST = False  # a setting: on the gold +3.8 pts coverage for -3.1 pts precision
 _PAIR_FROM_NARRATION = False  # a setting: +2.6 pts coverage for -2.2 pts precision on the gold
 _PAIR_IGNORES_NOUNS = False  # with the above: a person named by a noun nearby does not stop it
@@ -470,7 +471,12 @@ def _pronouns(d: DialogState, chars, two: set[str] | None) -> bool:
         if d.spk[i] is None and s is not None and s.kind == "pronoun" and not info.conflict:
             prev = d.spk[i - 1] if i else None
             banned = {prev} | info.vocatives | set(info.remark_chars)
-            if two is not None:
+            called = {c for c in (d.infos[i - 1].vocatives if i else set())
+                      if c in chars and c not in banned and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
+            if _CALLED_ANSWERS and len(called) == 1:
+                # "— Маша, ты где? — Здесь, — ответила она": the one just called answers.
+                cands, nouns = called, set()
+            elif two is not None:
                 # In a two-person scene: the one of the pair it fits.
                 cands = {p for p in two if p not in banned and (p == NARRATOR or _gender_ok(chars.get(p), s.gender))}
                 nouns: set[str] = set()

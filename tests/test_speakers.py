@@ -234,3 +234,10 @@ def test_names_ner_missed_are_found_where_they_speak():
                [split_replica("— Ну, — сказал Базаров.")]]
     found = remark_names(dialogs, {"Базаров": {}})
     assert set(found) == {"Кирилов"} and found["Кирилов"]["count"] == 2
+
+
+def test_the_one_just_called_answers(finder):
+    # Two women are near, but the line before calls Катя: "ответила она" is Катя.
+    spk, how, _ = run(["— Катя, ты где? — спросил Базаров.", "— Здесь, — ответила она."], finder,
+                      context=["Катя", "Одинцова"])
+    assert spk == ["Базаров", "Катя"] and how == ["remark", "pronoun"]
