@@ -684,7 +684,8 @@ _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
 
 def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
     """Nouns the book uses for one character only: `князь Андрей`, `доктор
-    Старцев` (a lower-case animate noun right before a name), at least twice."""
+    Старцев` (a lower-case animate noun right before a name), and before no
+    one else's name."""
     ties: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
         for mn in finder.find(text):
@@ -698,7 +699,7 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
                 # the lemma as a subject would show it: "городовой", "князь"
                 ties[p.normal_form][next(iter(mn.chars))] += 1
     return {lemma: c.most_common(1)[0][0] for lemma, c in ties.items()
-            if len(c) == 1 and sum(c.values()) >= 2}
+            if len(c) == 1 and sum(c.values()) >= 1}
 
 
 def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:
