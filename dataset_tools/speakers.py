@@ -210,6 +210,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             g = _PRONOUN_SUBJECT[low]
             if vt.number == "plur" or (g in ("m", "f") and vgender and vgender != g):
                 return None
+            if g == "self" and vt.tense != "past":
+                return None  # "кого я укажу": speech the dashes cut; the narrator's tags are past
             return Subject("self" if g == "self" else "pronoun", gender=g if g != "self" else vgender,
                            span=(seg, a, b), verb=vspan)
         if low in _PLURAL_SUBJECT:
@@ -456,13 +458,13 @@ def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_
         two = scene_pair(scene, chars)
         changed = False
         for d in scene:
-            changed |= _pronouns(d, chars, two)
+            changed |= _pronouns(d, chars, two, me)
             changed |= _turns(d, chars, two)
         if not changed:
             break
 
 
-def _pronouns(d: DialogState, chars, two: set[str] | None) -> bool:
+def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -> bool:
     """`— ответил он`: the one person of that gender it can be."""
     changed = False
     seen: list[str] = list(d.context)
@@ -470,7 +472,8 @@ def _pronouns(d: DialogState, chars, two: set[str] | None) -> bool:
         s = info.subject
         if d.spk[i] is None and s is not None and s.kind == "pronoun" and not info.conflict:
             prev = d.spk[i - 1] if i else None
-            banned = {prev} | info.vocatives | set(info.remark_chars)
+            # "он" is never the one who tells the story in the first person.
+            banned = {prev, NARRATOR, me} | info.vocatives | set(info.remark_chars)
             called = {c for c in (d.infos[i - 1].vocatives if i else set())
                       if c in chars and c not in banned and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
             if _CALLED_ANSWERS and len(called) == 1:

@@ -241,3 +241,16 @@ def test_the_one_just_called_answers(finder):
     spk, how, _ = run(["— Катя, ты где? — спросил Базаров.", "— Здесь, — ответила она."], finder,
                       context=["Катя", "Одинцова"])
     assert spk == ["Базаров", "Катя"] and how == ["remark", "pronoun"]
+
+
+def test_he_is_never_the_first_person_narrator(finder):
+    # The narrator ("сказал я") and Базаров talk; "заговорил он" can only be Базаров.
+    spk, _, _ = run(["— Ну? — сказал я.", "— Пора, — заговорил он."], finder, context=["Аркадий", "Базаров"])
+    assert spk[1] is None  # two men nearby besides the narrator: still unsure
+    spk, _, _ = run(["— Ну? — сказал я.", "— Пора, — заговорил он."], finder, context=["Базаров"])
+    assert spk[1] == "Базаров"
+
+
+def test_a_first_person_future_is_no_narrator_tag(finder):
+    s = remark_subject("кого я укажу", [])
+    assert s is None
