@@ -697,8 +697,11 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
             m = _TIE_NOUN.search(text[max(0, mn.start - 30):mn.start])
             if not m:
                 continue
-            p = parse_top(m.group(1))
-            if (p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing"):
+            # An apposition agrees in case ("доктору Старцеву"); "шафер Левина" is
+            # Левин's best man, another person. The readings that agree decide.
+            agree = [p for p in parse_all(m.group(1)) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups]
+            p = agree[0] if agree else None
+            if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь"
                 ties[p.normal_form][next(iter(mn.chars))] += 1
     return {lemma: c.most_common(1)[0][0] for lemma, c in ties.items()

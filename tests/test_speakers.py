@@ -254,3 +254,11 @@ def test_he_is_never_the_first_person_narrator(finder):
 def test_a_first_person_future_is_no_narrator_tag(finder):
     s = remark_subject("кого я укажу", [])
     assert s is None
+
+
+def test_noun_ties_need_an_apposition(finder):
+    from dataset_tools.speakers import noun_ties
+
+    # "доктор Базаров" ties the noun; "шафер Аркадия" is Аркадий's best man, someone else.
+    ties = noun_ties(["Вошёл доктор Базаров.", "Пришёл шафер Аркадия."], finder)
+    assert ties.get("доктор") == "Базаров" and "шафер" not in ties
