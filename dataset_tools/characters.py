@@ -228,16 +228,18 @@ def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter
         else:
             owner[a] = a  # "Николай" with two Николаи: its own entry, the user may merge
     # Diminutives: Аркаша -> the one first name it shortens.
-    firsts = defaultdict(set)
+    # Names by their first three letters: a diminutive shares at least those.
+    firsts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for a in aliases:
         for role, key in parts[a]:
             if role == "name":
-                firsts[key].add(owner[a])
+                firsts[key[:3]][key].add(owner[a])
     for a in aliases:
         if owner[a] != a or len(parts[a]) != 1:
             continue
-        found = [(name, o) for name, owners in firsts.items() for o in owners
-                 if o != a and _diminutive_of(a, name) and _compatible(name_gender(a), name_gender(o))]
+        near = firsts.get(a.lower().replace("ё", "е")[:3], {})
+        found = [(name, o) for name, owners in near.items() for o in owners
+                 if o != a and _diminutive_of(a, name) and compatible_genders(name_gender(a), name_gender(o))]
         # Гришка and Гриша both shorten Григорий: the full name wins over another diminutive.
         full = {o for name, o in found if not _DIMINUTIVE.search(name)}
         targets = full or {o for _, o in found}
@@ -265,7 +267,7 @@ def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter
     return out
 
 
-def _compatible(g1: str, g2: str) -> bool:
+def compatible_genders(g1: str, g2: str) -> bool:
     return "?" in (g1, g2) or g1 == g2
 
 

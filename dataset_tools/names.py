@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import time
 from collections import Counter, defaultdict
@@ -443,29 +444,20 @@ def _morph_tagger():
 @functools.lru_cache(maxsize=50_000)
 def tagged_group(text: str, start: int) -> str | None:
     """The pronoun group Natasha's morphology tagger gives the word at `start`."""
+    return _tag_cases([(text, start)])[0]
+
+
+def _tag_cases(items: list[tuple[str, int]]) -> list[str | None]:
+    """The tagger's case group for the word at each (text, start). Only the
+    sentences that hold one are tagged, in one batch."""
     from natasha import Doc
 
     seg, tagger = _morph_tagger()
-    doc = Doc(text)
-    doc.segment(seg)
-    doc.tag_morph(tagger)
-    for tok in doc.tokens:
-        if tok.start == start:
-            return NATASHA_CASE.get((tok.feats or {}).get("Case"))
-    return None
-
-
-def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
-    """Natasha's morphology tagger decides the case where the form is ambiguous.
-    Only the sentences that hold a pending name are tagged, in batches."""
-    from natasha import Doc
-
-    seg, tagger = _morph_tagger()
-    where: list[tuple[int, int] | None] = []  # (sentence index, token index) per pending item
+    where: list[tuple[int, int] | None] = []  # (sentence index, token index) per item
     sents: list[list[str]] = []
     seen: dict[tuple[str, int], int] = {}
     docs: dict[str, Doc] = {}
-    for form, text, start in pending:
+    for text, start in items:
         doc = docs.get(text)
         if doc is None:
             doc = docs[text] = Doc(text)
@@ -481,11 +473,13 @@ def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]
                     found = (seen[key], ti)
         where.append(found)
     tags = list(progress(tagger.map(sents), total=len(sents), desc="names: case", unit="sent")) if sents else []
-    out = []
-    for (form, _, _), w in zip(pending, where):
-        case = NATASHA_CASE.get((tags[w[0]].tokens[w[1]].feats or {}).get("Case")) if w else None
-        out.append(case if case in case_groups(form) else None)
-    return out
+    return [NATASHA_CASE.get((tags[w[0]].tokens[w[1]].feats or {}).get("Case")) if w else None for w in where]
+
+
+def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
+    """Natasha's morphology tagger decides the case where the form is ambiguous."""
+    cases = _tag_cases([(text, start) for _, text, start in pending])
+    return [case if case in case_groups(form) else None for (form, _, _), case in zip(pending, cases)]
 
 
 def example_of(text: str, start: int, end: int, width: int = 70) -> str:
@@ -568,6 +562,19 @@ def top_names(forms: dict, n: int = 20) -> list[dict]:
              "forms": [f for f, _ in v["forms"].most_common()]} for _, v in rows]
 
 
+def write_names(out_dir: str | Path, forms: dict) -> None:
+    """names.json: every form found, its count, case votes, example and whether NER saw it."""
+    write_json(Path(out_dir) / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
+
+
+def read_names(out_dir: str | Path) -> dict[str, dict] | None:
+    """names.json as the names stage wrote it; None when there is none."""
+    path = Path(out_dir) / "names.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
@@ -589,7 +596,7 @@ def main(out_dir, dict_dir):
     backup = backup_edited(dict_dir)  # new names, new characters (the speakers stage writes them)
     if backup:
         log.warning(f"warning: {characters_path(dict_dir)} had hand edits; the old file is kept as {backup}")
-    write_json(Path(out_dir) / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
+    write_names(out_dir, forms)
     stats = {
         "forms": len(forms),
         "occurrences": sum(i["count"] for i in forms.values()),

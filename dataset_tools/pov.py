@@ -10,7 +10,6 @@ left byte-identical.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 

@@ -40,13 +40,13 @@ from pathlib import Path
 import click
 
 from .characters import (
-    Character, alias_index, backup_edited, build_characters, characters_edited, characters_path,
+    Character, alias_index, compatible_genders, build_characters, characters_edited, characters_path,
     inflections, load_characters, nominative, write_characters,
 )
 from .common import KitError, atomic_write, cli_main, log, progress, require_file, write_json, write_stats
 from .dialogs import read_dialogs_jsonl
 from .morph import WORD, parse_all, parse_top
-from .names import GROUP_OF_CASE, build_matcher, case_groups
+from .names import GROUP_OF_CASE, case_groups, read_names
 from .replicas import is_replica, render_char
 
 NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
@@ -78,7 +78,7 @@ class Mention:
 
 @dataclass
 class Subject:
-    kind: str                       # name, pronoun, noun, self, plural
+    kind: str                       # name, pronoun, noun, self, plural, other (a hearer)
     chars: frozenset[str] = frozenset()
     gender: str | None = None       # of the pronoun or the verb
     lemma: str = ""
@@ -704,8 +704,7 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь"
                 ties[p.normal_form][next(iter(mn.chars))] += 1
-    return {lemma: c.most_common(1)[0][0] for lemma, c in ties.items()
-            if len(c) == 1 and sum(c.values()) >= 1}
+    return {lemma: next(iter(c)) for lemma, c in ties.items() if len(c) == 1}
 
 
 def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:
@@ -728,13 +727,9 @@ def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str,
             if a == b:
                 continue
             ca, cb = chars[a], chars[b]
-            if surname_only(cb) and not surname_only(ca) and _compatible_gender(ca, cb):
+            if surname_only(cb) and not surname_only(ca) and compatible_genders(ca.gender, cb.gender):
                 ties[b].add(a)
     return {s: next(iter(o)) for s, o in ties.items() if len(o) == 1}
-
-
-def _compatible_gender(a: Character, b: Character) -> bool:
-    return "?" in (a.gender, b.gender) or a.gender == b.gender
 
 
 def merge_characters(chars: list[Character], into: dict[str, str]) -> list[Character]:
@@ -768,11 +763,20 @@ def verb_genders(dialogs, finder_forms: MentionFinder) -> dict[str, Counter]:
     return out
 
 
+def apply_verb_genders(chars: list[Character], genders: dict[str, Counter]) -> None:
+    """A gender the name leaves open comes from the remark verbs (`сказала`);
+    a clear majority of verbs also overrules the name's."""
+    for c in chars:
+        votes = genders.get(c.key)
+        if not votes:
+            continue
+        (top, n), rest = votes.most_common(1)[0], sum(votes.values()) - votes.most_common(1)[0][1]
+        if (c.gender == "?" and len(votes) == 1) or n >= 3 * max(1, rest):
+            c.gender = top
+
+
 def load_names(out_dir: Path) -> dict[str, dict]:
-    path = out_dir / "names.json"
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_names(out_dir) or {}
 
 
 # Nouns that say who someone is to others or only sex and age: in a novel they
@@ -867,20 +871,13 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     if edited:
         chars = load_characters(characters_path(dict_dir))
         log.info(f"using the hand-edited {characters_path(dict_dir)}")
+        finder = MentionFinder(chars, names)
     else:
         names = {**remark_names(dialogs, names), **names}
         chars = initial_characters(names, play)
-        # Genders from the remark verbs whose subject the character is.
-        finder = MentionFinder(chars, names)
-        genders = verb_genders(dialogs, finder)
-        for c in chars:
-            votes = genders.get(c.key, Counter())
-            if c.gender == "?" and votes and len(votes) == 1:
-                c.gender = next(iter(votes))
-            elif votes and votes.most_common(1)[0][1] >= 3 * max(1, sum(votes.values()) - votes.most_common(1)[0][1]):
-                c.gender = votes.most_common(1)[0][0]
+        finder = MentionFinder(chars, names)  # genders do not change the index
+        apply_verb_genders(chars, verb_genders(dialogs, finder))
     by_key = {c.key: c for c in chars}
-    finder = MentionFinder(chars, names)
     paragraphs = (out_dir / "paragraphs.txt").read_text(encoding="utf-8").splitlines()
     if not edited:
         merged = full_name_ties((p for p in paragraphs if p), finder, by_key)
@@ -897,7 +894,6 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     if len(windows) != sum(r is None for r in play_rows):
         windows = [([], None)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
     windows_it = iter(windows)
-    window_people = functools.lru_cache(maxsize=10_000)(lambda p: people_in(p, finder.find(p), ties))
     ties = noun_ties((p for p in paragraphs if p), finder)
     for c in chars:  # a lower-case alias in characters.py is a noun for that one person
         for a in c.aliases:
@@ -914,6 +910,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
             chars.append(c)
             by_key[c.key] = c
             ties[c.aliases[0]] = c.key
+    window_people = functools.lru_cache(maxsize=10_000)(lambda p: people_in(p, finder.find(p), ties))
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
     states: list[DialogState] = []

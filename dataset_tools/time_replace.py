@@ -7,7 +7,6 @@ dialogs stage does: a replica with nothing to replace stays byte-identical.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import time
 from collections import Counter
@@ -20,7 +19,8 @@ from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
 from .names import (ALL_GROUPS, GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher, case_groups, common_first,
-                    dict_entries, _has_subject_before, group_in_context, is_function_word, sentence_start_before, tagged_group)
+                    dict_entries, _has_subject_before, group_in_context, is_function_word, read_names,
+                    sentence_start_before, tagged_group)
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
@@ -334,11 +334,8 @@ def kit_values(out_dir: str | Path, mode: str) -> dict[str, str] | None:
     """The values the names stage wrote for `mode`, from names.json (None when
     it is missing): pass as Replacer(kit=...) so that hand-edited values are
     used as written."""
-    path = Path(out_dir) / "names.json"
-    if not path.exists():
-        return None
-    forms = json.loads(path.read_text(encoding="utf-8"))
-    return {f: p for f, p, _, _ in dict_entries(forms, mode)}
+    forms = read_names(out_dir)
+    return None if forms is None else {f: p for f, p, _, _ in dict_entries(forms, mode)}
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import difflib
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,10 +20,9 @@ FILES = ["dialogs.txt", "raw_dialogs.txt", "me_dialogs.txt", "ti_dialogs.txt", "
 def build(out: Path) -> dict[str, str]:
     """Runs every dataset stage on the sample into `out`; returns file texts."""
     from dataset_tools.assemble import assemble
-    from dataset_tools.common import write_json
     from dataset_tools.dialogs import read_dialogs_jsonl, write_dialogs
     from dataset_tools.dicts import write_dict
-    from dataset_tools.names import dict_entries, find_names
+    from dataset_tools.names import dict_entries, find_names, write_names
     from dataset_tools.prepare import prepare
     from dataset_tools.speakers import write_speakers
     from dataset_tools.time_replace import write_time
@@ -35,7 +33,7 @@ def build(out: Path) -> dict[str, str]:
     forms = find_names(read_dialogs_jsonl(out / "dialogs.jsonl"))
     for mode in ("me", "ti"):
         write_dict(out, mode, dict_entries(forms, mode))
-    write_json(out / "names.json", {f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})
+    write_names(out, forms)
     write_speakers(out, out)
     write_time(out, out)
     assemble(out, "dataset", 0.1, 42)
