@@ -115,6 +115,7 @@ def write_dialogs(paragraphs: Iterable[str], out_dir: str | Path, fmt: str = "au
         "persons": list(persons.values()),
         "labels": dict(labels.most_common()),  # label as written -> paragraphs
         "label_persons": {lb: label_persons[lb] for lb, _ in labels.most_common()},  # typos, caps
+        "texts": kinds,  # per text of paragraphs.txt: play or prose, as decided here
     })
     stats.update(format="play" if "prose" not in kinds else "mixed", persons=len(persons), **extra)
     return stats
@@ -157,9 +158,9 @@ def main(out_dir, fmt):
     """Extract dialogs from paragraphs.txt."""
     t0 = time.perf_counter()
     src = require_file(Path(out_dir) / "paragraphs.txt", "paragraphs.txt", "run the prepare stage first")
-    total = sum(1 for _ in open(src, encoding="utf-8"))
     with open(src, encoding="utf-8") as f:
-        stats = write_dialogs(progress(f, total=total, desc="dialogs", unit="par"), out_dir, fmt)
+        lines = f.readlines()
+    stats = write_dialogs(progress(lines, desc="dialogs", unit="par"), out_dir, fmt)
     write_stats(out_dir, "dialogs", stats, t0)
 
 

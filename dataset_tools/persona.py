@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .characters import Character, characters_path, load_characters
-from .common import KitError, atomic_write, require_file
+from .assemble import iter_blocks
+from .common import KitError, atomic_write, require_file, write_json
 from .speakers import read_speakers
 
 FORMATS = ("messages", "sharegpt", "card", "kit")
@@ -58,16 +59,7 @@ class Book:
 
 def read_blocks(path: Path) -> list[list[str]]:
     """Dialog blocks of a dialogs.txt-like file: lines, an empty line after each dialog."""
-    blocks, cur = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line:
-            cur.append(line)
-        elif cur:
-            blocks.append(cur)
-            cur = []
-    if cur:
-        blocks.append(cur)
-    return blocks
+    return [b.split("\n") for b in iter_blocks(path)]
 
 
 def load_book(out_dir: str | Path, dict_dir: str | Path, need_plain: bool = False) -> Book:
@@ -632,9 +624,7 @@ def export_character(out_dir, name: str, fmt: str, dst, dict_dir="dicts", system
         if str(dst).lower().endswith(".png"):
             write_card_png(dst, card)
         else:
-            with atomic_write(dst) as f:
-                json.dump(card, f, ensure_ascii=False, indent=2)
-                f.write("\n")
+            write_json(dst, card)
         ex = card["data"]["mes_example"]
         stats["dialogs"] = ex.count("<START>")
         stats["turns"] = ex.count("\n{{user}}: ") + ex.count("\n{{char}}: ")

@@ -245,11 +245,7 @@ def _aliases(label: str, name: str | None) -> list[str]:
             out += [f"{words[1]} {words[2]}", words[0], words[1]]
         elif len(words) == 2 and _is_patronymic(words[1]):
             out.append(words[0])
-    seen: list[str] = []
-    for a in out:
-        if a not in seen:
-            seen.append(a)
-    return seen
+    return list(dict.fromkeys(out))
 
 
 def _match_entry(label: str, entries: list[tuple[str, str]]) -> int | None:
@@ -573,7 +569,7 @@ def parse_play(paragraphs: Sequence[str]) -> Play:
             labels[lab.raw] += 1
             label_person[lab.raw] = who
             pieces = label_pieces(lab)
-            opening = lab.direction if lab.direction else _opening_direction(pieces)
+            opening = _opening_direction(pieces)  # the label's own direction comes first
             to = addressee(opening, cast) if opening else None
             if to == who:
                 to = None

@@ -668,17 +668,18 @@ def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str
                 gap += 1
 
 
-def _prose_windows(paragraphs: list[str], play_rows: list) -> Iterator[tuple[list[str], int | None]]:
+def _prose_windows(paragraphs: list[str], play: dict | None) -> Iterator[tuple[list[str], int | None]]:
     """Narration windows for the prose dialogs only: the texts of a folder that
-    are plays give their speakers by label and no windows."""
-    if all(r is None for r in play_rows):
+    are plays (as the dialogs stage decided, play.json "texts") give their
+    speakers by label and no windows."""
+    kinds = (play or {}).get("texts")
+    if not kinds or "play" not in kinds:
         yield from iter_narration_windows(paragraphs)
         return
     from .dialogs import split_texts
-    from .play import is_play
 
-    for text in split_texts(paragraphs):
-        if not is_play(text):
+    for text, kind in zip(split_texts(paragraphs), kinds):
+        if kind != "play":
             yield from iter_narration_windows(text)
 
 
@@ -890,7 +891,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
     # A play dialog has a label on every line; the prose dialogs of a folder that
     # mixes stories and plays have none ([null, null] rows).
     play_rows = [r if r and any(x[0] for x in r) else None for r in play_rows]
-    windows = list(_prose_windows(paragraphs, play_rows))
+    windows = list(_prose_windows(paragraphs, play))
     if len(windows) != sum(r is None for r in play_rows):
         windows = [([], None)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
     windows_it = iter(windows)
