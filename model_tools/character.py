@@ -19,6 +19,12 @@ from pathlib import Path
 from dataset_tools.common import KitError, progress
 
 
+def model_character(model_dir: str | Path) -> str | None:
+    """The character a model was trained for (its character.json, written by train.py), or None."""
+    info = Path(model_dir) / "character.json"
+    return json.loads(info.read_text(encoding="utf-8"))["character"] if info.exists() else None
+
+
 def read_kit(path: str | Path) -> list[dict]:
     records = []
     with open(path, encoding="utf-8") as f:

@@ -1,16 +1,15 @@
 """Roleplay chat: your line becomes a <char> replica, the model answers with the next one."""
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 
 from dataset_tools.common import KitError, cli_main
 
 from . import CHAR_TOKEN
-from .loading import check_source, load_model, load_tokenizer
+from .character import model_character
+from .loading import check_source, context_length, load_model, load_tokenizer
 from .quiet import quiet_libraries
 
 # Sampling settings shared by the chat and model_eval.sh.
@@ -38,6 +37,7 @@ class Generator:
             raise KitError(f"{model_dir} has no {CHAR_TOKEN} token; train it with model_train_gpt2.sh first")
         self.model = load_model(model_dir)
         self.model.eval()
+        self.max_pos = context_length(self.model) or 1024
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(self.device)
         self.gen = dict(GEN_DEFAULTS, **gen)
@@ -53,9 +53,7 @@ class Generator:
         import torch
 
         ids = self.tok(prompt, return_tensors="pt", add_special_tokens=False).to(self.device)
-        max_pos = getattr(self.model.config, "n_positions", None) or getattr(
-            self.model.config, "max_position_embeddings", 1024)
-        keep = max(1, max_pos - self.gen["max_new_tokens"])
+        keep = max(1, self.max_pos - self.gen["max_new_tokens"])
         ids = {k: v[:, -keep:] for k, v in ids.items()}
         eos = self.tok.eos_token_id
         greedy = self.gen["temperature"] <= 0
@@ -83,8 +81,7 @@ class Chat(Generator):
         self.history: list[str] = []
         # The prompt ends with <char>: the reply never starts a new line or another replica.
         self.no_start = sorted({t for t in self.newline + [self.tok.eos_token_id, self.char_id] if t is not None})
-        info = Path(model_dir) / "character.json"
-        self.character = json.loads(info.read_text(encoding="utf-8"))["character"] if info.exists() else None
+        self.character = model_character(model_dir)
 
     def reply(self, user_line: str) -> str:
         self.history.append(CHAR_TOKEN + user_line.strip())

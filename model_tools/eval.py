@@ -26,7 +26,9 @@ from dataset_tools.common import KitError, atomic_write, cli_main, log, progress
 from dataset_tools.morph import WORD, has_name_tag, parse_all, parse_top
 
 from . import CHAR_TOKEN
+from .character import model_character
 from .chat import CONTEXT_REPLICAS, Generator, gen_options
+from .loading import context_length
 from .quiet import quiet_libraries
 
 # Lemmas of verbs that introduce speech in a remark.
@@ -182,15 +184,15 @@ def pick_contexts(dialogs, n: int, seed: int, context_replicas: int) -> list[dic
 def perplexity(model, tok, val: Path, block_size: int, batch_size: int, character: str, device: str) -> dict:
     import torch
 
-    from .train import Collator, load_blocks
+    from .train import Collator, PackedDataset, load_blocks
 
     blocks, labels, _ = load_blocks(val, tok, block_size, character, "tokenize val")
+    data = PackedDataset(blocks, labels)
     collate = Collator(tok.pad_token_id)
     total, count = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(blocks), batch_size):
-            feats = [{"input_ids": b} if labels is None else {"input_ids": b, "labels": lab}
-                     for b, lab in zip(blocks[i:i + batch_size], (labels or blocks)[i:i + batch_size])]
+            feats = [data[j] for j in range(i, min(i + batch_size, len(data)))]
             batch = {k: v.to(device) for k, v in collate(feats).items()}
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             target = batch["labels"][:, 1:]  # as the model's own loss: token t predicted from tokens < t
@@ -213,7 +215,7 @@ def model_block_size(model_dir: str, model, wanted: int) -> int:
     if not wanted:
         args = Path(model_dir) / "run_args.json"
         wanted = json.loads(args.read_text(encoding="utf-8")).get("block_size", 512) if args.exists() else 512
-    max_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
+    max_pos = context_length(model)
     return min(wanted, max_pos) if max_pos else wanted
 
 
@@ -281,10 +283,9 @@ def run_eval(models: list[str], val_file: str, train_file: str, samples: int, se
     if not val.exists():
         raise KitError(f"validation file not found: {val} (make_datasets.sh with VAL_SHARE > 0, or set VAL_FILE)")
     if val.suffix == ".jsonl" and not character:
-        info = Path(models[0]) / "character.json"
-        if not info.exists():
+        character = model_character(models[0])
+        if character is None:
             raise KitError(f"{val} is a character export: set CHARACTER to the character to evaluate")
-        character = json.loads(info.read_text(encoding="utf-8"))["character"]
     if character and val.suffix != ".jsonl":
         raise KitError("CHARACTER needs a kit JSONL validation file (VAL_FILE=...jsonl)")
     train = Path(train_file) if train_file else None

@@ -23,6 +23,11 @@ def load_tokenizer(name: str):
         raise KitError(f"model not found: {_hub_hint(name)}") from None
 
 
+def context_length(model) -> int | None:
+    """The most positions the model takes (n_positions or max_position_embeddings); None if its config names none."""
+    return getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
+
+
 def load_model(name: str, **kw):
     from transformers import AutoModelForCausalLM
 

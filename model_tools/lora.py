@@ -25,18 +25,12 @@ def projection_modules(model) -> list[str]:
 
 
 def count_parameters(model) -> tuple[int, int]:
-    """(trainable, all); a tied weight is counted once."""
-    seen, trainable, total = set(), 0, 0
-    for p in model.parameters():
-        if id(p) in seen:
-            continue
-        seen.add(id(p))
-        total += p.numel()
-        trainable += p.numel() if p.requires_grad else 0
-    return trainable, total
+    """(trainable, all); a tied weight is counted once, as model.parameters() yields it once."""
+    ps = list(model.parameters())
+    return sum(p.numel() for p in ps if p.requires_grad), sum(p.numel() for p in ps)
 
 
-def apply_lora(model, cfg, char_id: int, src_model: str):
+def apply_lora(model, cfg, char_id: int):
     """Wraps `model` in a peft LoRA model; returns (model, targets)."""
     from peft import LoraConfig, get_peft_model
     from transformers.pytorch_utils import Conv1D
@@ -55,8 +49,8 @@ def apply_lora(model, cfg, char_id: int, src_model: str):
     if cfg.grad_checkpointing:
         model.enable_input_require_grads()  # checkpointed blocks need a grad-carrying input
     peft_model = get_peft_model(model, config)
-    if Path(src_model).is_dir():  # so the adapter finds its base from any directory
-        peft_model.peft_config["default"].base_model_name_or_path = str(Path(src_model).resolve())
+    if Path(cfg.src_model).is_dir():  # so the adapter finds its base from any directory
+        peft_model.peft_config["default"].base_model_name_or_path = str(Path(cfg.src_model).resolve())
     return peft_model, targets
 
 

@@ -6,6 +6,7 @@ activation_checkpointing, pin memory only with CUDA, loss_type, pad id).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -38,15 +39,9 @@ class _DropMessages(logging.Filter):
         return not self.pattern.search(record.getMessage())
 
 
-_done = False
-
-
+@functools.cache
 def quiet_libraries() -> None:
     """Installs the filters once per process; call before importing the libraries."""
-    global _done
-    if _done:
-        return
-    _done = True
     for category, pattern in WARNINGS:
         warnings.filterwarnings("ignore", message=pattern, category=category)
     for name, pattern in NOTICES.items():

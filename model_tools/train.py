@@ -23,7 +23,7 @@ from dataset_tools.assemble import iter_blocks
 from dataset_tools.common import KitError, atomic_write, cli_main, log, progress, write_json
 
 from . import CHAR_TOKEN
-from .loading import check_source, load_model, load_tokenizer
+from .loading import check_source, context_length, load_model, load_tokenizer
 from .lora import ADAPTER_DIR, count_parameters
 from .quiet import quiet_libraries
 
@@ -300,7 +300,7 @@ def train(cfg: TrainConfig) -> dict:
     set_seed(cfg.seed)
     model = load_model(cfg.src_model)
     align_model(model, tok)
-    max_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
+    max_pos = context_length(model)
     block = min(cfg.block_size, max_pos) if max_pos else cfg.block_size
     train_blocks, train_labels, char_stats = load_blocks(ds, tok, block, cfg.character, "tokenize train")
     if not train_blocks:
@@ -316,7 +316,7 @@ def train(cfg: TrainConfig) -> dict:
     if cfg.lora:
         from .lora import apply_lora
 
-        model, lora_targets = apply_lora(model, cfg, tok.convert_tokens_to_ids(CHAR_TOKEN), cfg.src_model)
+        model, lora_targets = apply_lora(model, cfg, tok.convert_tokens_to_ids(CHAR_TOKEN))
     n_train, n_all = count_parameters(model)
     what = (f"LoRA r={cfg.lora_r} alpha={cfg.lora_alpha} dropout={cfg.lora_dropout} on "
             f"{','.join(lora_targets)} + the {CHAR_TOKEN} row" if cfg.lora else "full fine-tuning")
