@@ -23,12 +23,15 @@ SEED="${SEED:-42}"
 STAGE="${STAGE:-prepare}"
 # Last stage to run.
 STOP_STAGE="${STOP_STAGE:-assemble}"
+# Worker processes for NER and the time stage (0 = one per core, at most 4).
+JOBS="${JOBS:-0}"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 kit_parse_args "${BASH_SOURCE[0]}" "$@"
 KIT_STAGES=(prepare dialogs names speakers time assemble)
 kit_check_stages
 kit_check_int SEED
+kit_check_int JOBS
 case "$FORMAT" in auto|prose|play) ;; *) kit_die "FORMAT must be auto, prose or play, got '$FORMAT'" ;; esac
 [[ "$DATASET_MIX" =~ ^(dialogs|me|ti|pov)(,(dialogs|me|ti|pov))*$ ]] \
     || kit_die "DATASET_MIX must be a comma list of dialogs, me, ti, pov (e.g. dialogs,me,ti), got '$DATASET_MIX'"
@@ -38,31 +41,8 @@ kit_log_effective "${BASH_SOURCE[0]}"
 
 mkdir -p "$OUT_DIR"
 export PYTHONPATH="$KIT_ROOT${PYTHONPATH:+:$PYTHONPATH}"
-py() { "$KIT_PY" -m "$@"; }
-
-if kit_stage_on prepare; then
-    kit_log "stage prepare: $SRC_FILE -> $OUT_DIR/paragraphs.txt"
-    rm -f "$OUT_DIR"/stats_*.json
-    py dataset_tools.prepare --src "$SRC_FILE" --out-dir "$OUT_DIR"
-fi
-if kit_stage_on dialogs; then
-    kit_log "stage dialogs: paragraphs.txt -> dialogs.txt, raw_dialogs.txt, dialogs.jsonl"
-    py dataset_tools.dialogs --out-dir "$OUT_DIR" --format "$FORMAT"
-fi
-if kit_stage_on names; then
-    kit_log "stage names: dialogs.jsonl -> $DICT_DIR/dict_me.py, $DICT_DIR/dict_ti.py"
-    py dataset_tools.names --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
-fi
-if kit_stage_on speakers; then
-    kit_log "stage speakers: dialogs.jsonl + names.json -> $DICT_DIR/characters.py, speakers.jsonl, speaker_dialogs.txt"
-    py dataset_tools.speakers --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
-fi
-if kit_stage_on time; then
-    kit_log "stage time: dialogs.jsonl + dictionaries -> me_dialogs.txt, ti_dialogs.txt"
-    py dataset_tools.time_replace --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR"
-fi
-if kit_stage_on assemble; then
-    kit_log "stage assemble: $DATASET_MIX dialogs -> $BASE_NAME.txt, ${BASE_NAME}_val.txt"
-    py dataset_tools.assemble --out-dir "$OUT_DIR" --base-name "$BASE_NAME" --val-share "$VAL_SHARE" --seed "$SEED" --mix "$DATASET_MIX"
-fi
-py dataset_tools.summary --out-dir "$OUT_DIR"
+# One Python process runs the stages (they share the loaded models); each
+# stage is also its own module: python -m dataset_tools.<stage> --help.
+"$KIT_PY" -m dataset_tools.pipeline --from "$STAGE" --to "$STOP_STAGE" \
+    --src "$SRC_FILE" --out-dir "$OUT_DIR" --dict-dir "$DICT_DIR" --format "$FORMAT" \
+    --mix "$DATASET_MIX" --base-name "$BASE_NAME" --val-share "$VAL_SHARE" --seed "$SEED" --jobs "$JOBS"

@@ -91,3 +91,34 @@ def progress(iterable=None, **kw):
     force = os.environ.get("TIME_KIT_PROGRESS")
     disable = (not sys.stderr.isatty()) if force is None else force == "0"
     return tqdm(iterable, file=sys.stderr, disable=disable, dynamic_ncols=True, **kw)
+
+
+def default_jobs() -> int:
+    """Worker processes when the user gives none: one per core, at most 4 (more
+    rarely pays: the workers share the memory bus and BLAS threads)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def fork_map(func, chunks: list, jobs: int, **progress_kw):
+    """func over chunks, results in order; in `jobs` forked workers that inherit
+    the parent's loaded models and caches. One job, one chunk, or no fork
+    (Windows) run here, with the same results."""
+    import multiprocessing as mp
+
+    jobs = min(jobs, len(chunks))
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+        yield from progress((func(c) for c in chunks), total=len(chunks), **progress_kw)
+        return
+    with mp.get_context("fork").Pool(jobs) as pool:
+        yield from progress(pool.imap(func, chunks), total=len(chunks), **progress_kw)
+
+
+def split_even(items: list, n: int) -> list[list]:
+    """n contiguous chunks of nearly equal length (order kept when joined)."""
+    n = max(1, min(n, len(items)))
+    k, r = divmod(len(items), n)
+    out, i = [], 0
+    for j in range(n):
+        out.append(items[i:i + k + (j < r)])
+        i += k + (j < r)
+    return out

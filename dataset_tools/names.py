@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from .common import cli_main, log, progress, require_file, write_json, write_stats
+from .common import cli_main, default_jobs, fork_map, log, progress, require_file, write_json, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, write_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
@@ -491,9 +491,18 @@ def example_of(text: str, start: int, end: int, width: int = 70) -> str:
     return ("…" if lo else "") + out + ("…" if lo + width < len(text) else "")
 
 
-def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
+_FORK_TAGGER = None  # the NER tagger forked workers inherit (never pickled)
+
+
+def _ner_batch(texts: list[str]):
+    return ner_name_words(texts, _FORK_TAGGER)
+
+
+def find_names(dialogs, tagger=None, batch: int = 256, jobs: int = 1) -> dict:
     """Returns {form: {"count", "groups": Counter, "example", "ner"}}; groups
-    are votes: 2 for a context rule, 1 for a tagger guess."""
+    are votes: 2 for a context rule, 1 for a tagger guess. `jobs` worker
+    processes share the NER batches (the result does not depend on it)."""
+    global _FORK_TAGGER
     tagger = tagger or load_ner()
     finder = NameFinder()
     dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
@@ -502,9 +511,13 @@ def find_names(dialogs, tagger=None, batch: int = 256) -> dict:
     # so replicas without one cannot add names: NER skips them (lossless).
     # Sorting by length keeps slovnet's padded batches short.
     ner_texts = sorted((t for t in texts if has_name_candidate(t)), key=len)
-    for i in progress(range(0, len(ner_texts), batch), desc="names: NER", unit="batch"):
-        for forms, other in ner_name_words(ner_texts[i:i + batch], tagger):
+    # Forked after the candidate check, the workers inherit its pymorphy3 caches.
+    _FORK_TAGGER = tagger
+    batches = [ner_texts[i:i + batch] for i in range(0, len(ner_texts), batch)]
+    for found in fork_map(_ner_batch, batches, jobs, desc="names: NER", unit="batch"):
+        for forms, other in found:
             finder.add_ner(forms, other)
+    _FORK_TAGGER = None
     found = {form for text in progress(texts, desc="names: find", unit="rep")
              for _, _, form in finder.occurrences(text)}
     # Count and judge every place the time stage will replace, sentence starts
@@ -578,13 +591,14 @@ def read_names(out_dir: str | Path) -> dict[str, dict] | None:
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes for NER (0: one per core, at most 4).")
 @cli_main
-def main(out_dir, dict_dir):
+def main(out_dir, dict_dir, jobs):
     """Find person names and write dict_me.py / dict_ti.py."""
     t0 = time.perf_counter()
     src = require_file(Path(out_dir) / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     log.info("loading Natasha NER")
-    forms = find_names(read_dialogs_jsonl(src))
+    forms = find_names(read_dialogs_jsonl(src), jobs=jobs or default_jobs())
     if not forms:
         log.warning("warning: no person names found; the me/ti datasets will equal the dialogs")
     for mode in ("me", "ti"):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import click
 
-from .common import KitError, atomic_write, cli_main, progress, require_file, write_stats
+from .common import KitError, atomic_write, cli_main, default_jobs, progress, require_file, write_stats
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
@@ -852,10 +852,47 @@ def _starts_predicate(rest: str) -> bool:
     return False
 
 
-def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
+_FORK_WORK = None  # (replacers, pov rewriter) the forked workers inherit
+
+
+def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
+    """me/ti/pov text and counts for a list of (dialog, speaker rows)."""
+    reps, pov = _FORK_WORK
+    for r in list(reps.values()) + ([pov] + list(pov._replacers.values()) if pov else []):
+        r.stats.clear()  # a worker (or the next chunk) reports only its own counts
+    text = {m: [] for m in (*reps, "pov")}
+    stats: Counter[str] = Counter()
+    for dialog, rows in chunk:
+        stats["dialogs"] += 1
+        stats["lines"] += len(dialog)
+        for mode, rep in reps.items():
+            new = [rep.replica(r) for r in dialog]
+            stats[f"changed_{mode}"] += any(n is not o for n, o in zip(new, dialog))
+            text[mode] += [render_char(r) for r in new] + [""]
+        if pov:
+            new = [pov.replica(rep, r["speaker"], r["addressee"], r["how"]) for rep, r in zip(dialog, rows)]
+            changed = sum(n is not o for n, o in zip(new, dialog))
+            stats["pov_lines"] += len(dialog)
+            stats["pov_changed"] += changed
+            stats["pov_dialogs_changed"] += bool(changed)
+            stats["dialogs_all_speakers"] += all(r["speaker"] for r in rows)
+            text["pov"] += [render_char(r) for r in new] + [""]
+    counts = {m: Counter(r.stats) for m, r in reps.items()}
+    if pov:
+        counts["pov"] = Counter(pov.stats)
+        for r in pov._replacers.values():
+            counts["pov"].update(r.stats)
+    return {m: "".join(line + "\n" for line in lines) for m, lines in text.items()}, {"stats": stats, **counts}
+
+
+def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict:
+    """me/ti (and pov) dialogs; `jobs` forked workers share the dialogs (the
+    files do not depend on it: every line is rewritten on its own)."""
+    global _FORK_WORK
     from contextlib import ExitStack
 
     from .characters import characters_path
+    from .common import fork_map, split_even
     from .pov import PovRewriter
     from .speakers import read_speakers
 
@@ -864,63 +901,58 @@ def write_time(out_dir: str | Path, dict_dir: str | Path) -> dict:
     dicts = {m: load_dict(dict_path(dict_dir, m)) for m in ("me", "ti")}
     kit = {m: kit_values(out_dir, m) for m in ("me", "ti")}
     reps = {m: Replacer(dicts[m], kit=kit[m]) for m in ("me", "ti")}
-    total = sum(1 for _ in open(src, encoding="utf-8"))
-    stats = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
+    dialogs = list(read_dialogs_jsonl(src))
     # pov_dialogs.txt needs the speakers stage; without it (an older run) there is no pov file.
     spk_path = out_dir / "speakers.jsonl"
     pov = None
+    rows: list = [[None] * len(d) for d in dialogs]
     if spk_path.exists() and characters_path(dict_dir).exists():
         pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"], kit)
-        speakers = iter(read_speakers(spk_path))
-        stats.update(pov_lines=0, pov_changed=0, pov_dialogs_changed=0, dialogs_all_speakers=0)
+        flat = list(read_speakers(spk_path))
+        if len(flat) != sum(map(len, dialogs)):
+            more = "fewer" if len(flat) < sum(map(len, dialogs)) else "more"
+            raise KitError(f"speakers.jsonl has {more} lines than dialogs.txt; re-run from STAGE=speakers")
+        it = iter(flat)
+        rows = [[next(it) for _ in d] for d in dialogs]
     else:
         (out_dir / "pov_dialogs.txt").unlink(missing_ok=True)
+    # Small chunks keep the progress bar moving and the workers evenly loaded.
+    chunks = split_even(list(zip(dialogs, rows)), max(jobs, len(dialogs) // 100))
+    _FORK_WORK = (reps, pov)
+    if jobs > 1:
+        from .names import _morph_tagger
+
+        _morph_tagger()  # loaded once here, not in every worker
+    stats: Counter[str] = Counter()
+    counts: dict[str, Counter] = defaultdict(Counter)
     with ExitStack() as stack:
-        files = {m: stack.enter_context(atomic_write(out_dir / f"{m}_dialogs.txt")) for m in ("me", "ti")}
-        fpov = stack.enter_context(atomic_write(out_dir / "pov_dialogs.txt")) if pov else None
-        for dialog in progress(read_dialogs_jsonl(src), total=total, desc="time", unit="dlg"):
-            stats["dialogs"] += 1
-            stats["lines"] += len(dialog)
-            for mode, f in files.items():
-                new = [reps[mode].replica(rep) for rep in dialog]
-                if any(n is not o for n, o in zip(new, dialog)):
-                    stats[f"changed_{mode}"] += 1
-                for rep in new:
-                    f.write(render_char(rep) + "\n")
-                f.write("\n")
-            if pov:
-                rows = [next(speakers, None) for _ in dialog]
-                if any(r is None for r in rows):
-                    raise KitError("speakers.jsonl has fewer lines than dialogs.txt; re-run from STAGE=speakers")
-                new = [pov.replica(rep, r["speaker"], r["addressee"], r["how"]) for rep, r in zip(dialog, rows)]
-                changed = sum(n is not o for n, o in zip(new, dialog))
-                stats["pov_lines"] += len(dialog)
-                stats["pov_changed"] += changed
-                stats["pov_dialogs_changed"] += bool(changed)
-                stats["dialogs_all_speakers"] += all(r["speaker"] for r in rows)
-                for rep in new:
-                    fpov.write(render_char(rep) + "\n")
-                fpov.write("\n")
-        if pov and next(speakers, None) is not None:
-            raise KitError("speakers.jsonl has more lines than dialogs.txt; re-run from STAGE=speakers")
-    for mode, r in reps.items():
-        stats[mode] = dict(sorted(r.stats.items()))
+        modes = ("me", "ti", "pov") if pov else ("me", "ti")
+        files = {m: stack.enter_context(atomic_write(out_dir / f"{m}_dialogs.txt")) for m in modes}
+        for text, part in fork_map(_time_chunk, chunks, jobs, desc="time", unit="chunk"):
+            for m, f in files.items():
+                f.write(text[m])
+            stats.update(part.pop("stats"))
+            for m, c in part.items():
+                counts[m].update(c)
+    _FORK_WORK = None
+    out = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
     if pov:
-        agg: Counter[str] = Counter(pov.stats)
-        for r in pov._replacers.values():
-            agg.update(r.stats)
-        stats["pov"] = dict(sorted(agg.items()))
-    return stats
+        out.update(pov_lines=0, pov_changed=0, pov_dialogs_changed=0, dialogs_all_speakers=0)
+    out.update(stats)
+    for m, c in counts.items():
+        out[m] = dict(sorted(c.items()))
+    return out
 
 
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
 @cli_main
-def main(out_dir, dict_dir):
+def main(out_dir, dict_dir, jobs):
     """Replace names with pronouns using the (possibly hand-edited) dictionaries."""
     t0 = time.perf_counter()
-    stats = write_time(out_dir, dict_dir)
+    stats = write_time(out_dir, dict_dir, jobs or default_jobs())
     write_stats(out_dir, "time", stats, t0)
 
 

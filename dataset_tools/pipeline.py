@@ -1,0 +1,73 @@
+"""Runs the dataset stages FIRST..LAST in one Python process (make_datasets.sh).
+
+Each stage stays its own module with its own CLI (`python -m dataset_tools.names
+--help`); run here, they share the loaded Natasha models and pymorphy3's word
+caches instead of loading and filling them again in a process per stage.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from .common import cli_main, log
+
+STAGES = ("prepare", "dialogs", "names", "speakers", "time", "assemble")
+MODULES = {"time": "time_replace"}
+
+
+def stage_plan(first: str, last: str, o: dict) -> list[tuple[str, str, list[str]]]:
+    """(stage, what it does, its CLI arguments) for each stage to run."""
+    out, dd = o["out_dir"], o["dict_dir"]
+    jobs = ["--jobs", str(o["jobs"])]
+    plan = {
+        "prepare": (f"{o['src']} -> {out}/paragraphs.txt", ["--src", o["src"], "--out-dir", out]),
+        "dialogs": ("paragraphs.txt -> dialogs.txt, raw_dialogs.txt, dialogs.jsonl",
+                    ["--out-dir", out, "--format", o["fmt"]]),
+        "names": (f"dialogs.jsonl -> {dd}/dict_me.py, {dd}/dict_ti.py", ["--out-dir", out, "--dict-dir", dd, *jobs]),
+        "speakers": (f"dialogs.jsonl + names.json -> {dd}/characters.py, speakers.jsonl, speaker_dialogs.txt",
+                     ["--out-dir", out, "--dict-dir", dd]),
+        "time": ("dialogs.jsonl + dictionaries -> me_dialogs.txt, ti_dialogs.txt, pov_dialogs.txt",
+                 ["--out-dir", out, "--dict-dir", dd, *jobs]),
+        "assemble": (f"{o['mix']} dialogs -> {o['base_name']}.txt, {o['base_name']}_val.txt",
+                     ["--out-dir", out, "--base-name", o["base_name"], "--val-share", str(o["val_share"]),
+                      "--seed", str(o["seed"]), "--mix", o["mix"]]),
+    }
+    return [(s, *plan[s]) for s in STAGES[STAGES.index(first):STAGES.index(last) + 1]]
+
+
+def run_stage(stage: str, args: list[str]) -> None:
+    module = importlib.import_module(f".{MODULES.get(stage, stage)}", __package__)
+    module.main(args, standalone_mode=False)
+
+
+@click.command()
+@click.option("--from", "first", type=click.Choice(STAGES), default="prepare", show_default=True)
+@click.option("--to", "last", type=click.Choice(STAGES), default="assemble", show_default=True)
+@click.option("--src", default="raw.txt", show_default=True, help="A .txt/.fb2 book or a folder of them.")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "prose", "play"]), default="auto", show_default=True)
+@click.option("--mix", default="dialogs,me,ti", show_default=True)
+@click.option("--base-name", default="dataset", show_default=True)
+@click.option("--val-share", type=click.FloatRange(0, 1), default=0.02, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
+@cli_main
+def main(first, last, **o):
+    """Run the stages FIRST..LAST, then print the summary."""
+    if STAGES.index(first) > STAGES.index(last):
+        raise click.UsageError(f"--from {first} comes after --to {last}")
+    Path(o["out_dir"]).mkdir(parents=True, exist_ok=True)
+    if first == "prepare":
+        for p in Path(o["out_dir"]).glob("stats_*.json"):
+            p.unlink()  # a fresh run: no stale per-stage figures in the summary
+    for stage, what, args in stage_plan(first, last, o):
+        log.info(f"stage {stage}: {what}")
+        run_stage(stage, args)
+    run_stage("summary", ["--out-dir", o["out_dir"]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Worker processes change the speed, never the output."""
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dataset_tools.common import split_even
+
+
+@pytest.mark.parametrize("n,k", [(0, 3), (1, 3), (7, 3), (9, 3), (5, 8)])
+def test_split_even_keeps_order_and_balance(n, k):
+    items = list(range(n))
+    parts = split_even(items, k)
+    assert [x for p in parts for x in p] == items
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, root):
+    """The sample through names..speakers in one process with one job."""
+    out = tmp_path_factory.mktemp("run")
+    r = subprocess.run([sys.executable, "-m", "dataset_tools.pipeline", "--src", str(root / "data/sample/raw.txt"),
+                        "--out-dir", str(out), "--dict-dir", str(out), "--to", "speakers", "--jobs", "1"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_names_same_with_two_workers(sample_run, ner_tagger):
+    from dataset_tools.dialogs import read_dialogs_jsonl
+    from dataset_tools.names import find_names, read_names
+
+    # batch=16: several NER batches, so both workers get some
+    forms = find_names(read_dialogs_jsonl(sample_run / "dialogs.jsonl"), ner_tagger, batch=16, jobs=2)
+    assert json.loads(json.dumps({f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})) \
+        == read_names(sample_run)
+
+
+def test_time_same_with_two_workers(sample_run, tmp_path):
+    from dataset_tools.time_replace import write_time
+
+    one = tmp_path / "one"
+    shutil.copytree(sample_run, one)
+    two = tmp_path / "two"
+    shutil.copytree(sample_run, two)
+    s1, s2 = write_time(one, one, jobs=1), write_time(two, two, jobs=2)
+    assert s1 == s2 and s1["pov_lines"] == s1["lines"] > 200
+    for name in ("me_dialogs.txt", "ti_dialogs.txt", "pov_dialogs.txt"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+
+
+def test_pipeline_stage_order_is_checked(tmp_path, root):
+    r = subprocess.run([sys.executable, "-m", "dataset_tools.pipeline", "--out-dir", str(tmp_path),
+                        "--dict-dir", str(tmp_path), "--from", "time", "--to", "names"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode != 0 and "--from time comes after --to names" in r.stderr
+    assert "Traceback" not in r.stderr
