@@ -99,6 +99,16 @@ def default_jobs() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
+def resolve_jobs(jobs: int) -> int:
+    """0 means default_jobs(). With several workers each BLAS runs one thread:
+    slovnet's matrices are small, and busy BLAS threads of two workers on two
+    cores slow each other down. Takes effect only before numpy is imported."""
+    jobs = jobs or default_jobs()
+    if jobs > 1 and "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return jobs
+
+
 def fork_map(func, chunks: list, jobs: int, **progress_kw):
     """func over chunks, results in order; in `jobs` forked workers that inherit
     the parent's loaded models and caches. One job, one chunk, or no fork

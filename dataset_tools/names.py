@@ -19,7 +19,16 @@ from pathlib import Path
 
 import click
 
-from .common import cli_main, default_jobs, fork_map, log, progress, require_file, write_json, write_stats
+from .common import (
+    cli_main,
+    fork_map,
+    log,
+    progress,
+    require_file,
+    resolve_jobs,
+    write_json,
+    write_stats,
+)
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, write_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
@@ -598,7 +607,7 @@ def main(out_dir, dict_dir, jobs):
     t0 = time.perf_counter()
     src = require_file(Path(out_dir) / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     log.info("loading Natasha NER")
-    forms = find_names(read_dialogs_jsonl(src), jobs=jobs or default_jobs())
+    forms = find_names(read_dialogs_jsonl(src), jobs=resolve_jobs(jobs))
     if not forms:
         log.warning("warning: no person names found; the me/ti datasets will equal the dialogs")
     for mode in ("me", "ti"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .common import cli_main, log
+from .common import cli_main, log, resolve_jobs
 
 STAGES = ("prepare", "dialogs", "names", "speakers", "time", "assemble")
 MODULES = {"time": "time_replace"}
@@ -59,6 +59,7 @@ def main(first, last, **o):
     """Run the stages FIRST..LAST, then print the summary."""
     if STAGES.index(first) > STAGES.index(last):
         raise click.UsageError(f"--from {first} comes after --to {last}")
+    o["jobs"] = resolve_jobs(o["jobs"])
     Path(o["out_dir"]).mkdir(parents=True, exist_ok=True)
     if first == "prepare":
         for p in Path(o["out_dir"]).glob("stats_*.json"):

@@ -14,13 +14,34 @@ from pathlib import Path
 
 import click
 
-from .common import KitError, atomic_write, cli_main, default_jobs, progress, require_file, write_stats
+from .common import (
+    KitError,
+    atomic_write,
+    cli_main,
+    progress,
+    require_file,
+    resolve_jobs,
+    write_stats,
+)
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, load_dict
 from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
-from .names import (ALL_GROUPS, GROUP_OF_CASE, PREP_GROUPS, PRONOUNS, build_matcher, case_groups, common_first,
-                    dict_entries, _has_subject_before, group_in_context, is_function_word, read_names,
-                    sentence_start_before, tagged_group)
+from .names import (
+    ALL_GROUPS,
+    GROUP_OF_CASE,
+    PREP_GROUPS,
+    PRONOUNS,
+    _has_subject_before,
+    build_matcher,
+    case_groups,
+    common_first,
+    dict_entries,
+    group_in_context,
+    is_function_word,
+    read_names,
+    sentence_start_before,
+    tagged_group,
+)
 from .replicas import render_char
 
 # Every pronoun the dictionaries may hold: its series (me/ti) and case group.
@@ -952,7 +973,7 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict
 def main(out_dir, dict_dir, jobs):
     """Replace names with pronouns using the (possibly hand-edited) dictionaries."""
     t0 = time.perf_counter()
-    stats = write_time(out_dir, dict_dir, jobs or default_jobs())
+    stats = write_time(out_dir, dict_dir, resolve_jobs(jobs))
     write_stats(out_dir, "time", stats, t0)
 
 
