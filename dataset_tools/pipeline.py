@@ -27,7 +27,7 @@ def stage_plan(first: str, last: str, o: dict) -> list[tuple[str, str, list[str]
                     ["--out-dir", out, "--format", o["fmt"]]),
         "names": (f"dialogs.jsonl -> {dd}/dict_me.py, {dd}/dict_ti.py", ["--out-dir", out, "--dict-dir", dd, *jobs]),
         "speakers": (f"dialogs.jsonl + names.json -> {dd}/characters.py, speakers.jsonl, speaker_dialogs.txt",
-                     ["--out-dir", out, "--dict-dir", dd]),
+                     ["--out-dir", out, "--dict-dir", dd, *jobs]),
         "time": ("dialogs.jsonl + dictionaries -> me_dialogs.txt, ti_dialogs.txt, pov_dialogs.txt",
                  ["--out-dir", out, "--dict-dir", dd, *jobs]),
         "assemble": (f"{o['mix']} dialogs -> {o['base_name']}.txt, {o['base_name']}_val.txt",

@@ -43,7 +43,8 @@ from .characters import (
     Character, alias_index, compatible_genders, build_characters, characters_edited, characters_path,
     inflections, load_characters, nominative, write_characters,
 )
-from .common import KitError, atomic_write, cli_main, log, progress, require_file, write_json, write_stats
+from .common import (KitError, atomic_write, cli_main, fork_map, log, progress, require_file, resolve_jobs, split_even,
+                     write_json, write_stats)
 from .dialogs import read_dialogs_jsonl
 from .morph import WORD, parse_all, parse_top
 from .names import GROUP_OF_CASE, case_groups, read_names
@@ -862,7 +863,22 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
     return build_characters(counts)
 
 
-def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
+_FORK_SPEAKERS = None  # (finder, characters, ties) the forked workers inherit
+
+
+def _analyse_part(dialogs: list) -> list[list[ReplicaInfo]]:
+    finder, by_key, ties = _FORK_SPEAKERS
+    return [analyse(d, finder, by_key, ties) for d in dialogs]
+
+
+def _people_part(paragraphs: list[str]) -> list[list[str]]:
+    finder, _, ties = _FORK_SPEAKERS
+    return [people_in(p, finder.find(p), ties) for p in paragraphs]
+
+
+def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict:
+    """`jobs` forked workers read the remarks and the narration; the result
+    does not depend on it."""
     out_dir = Path(out_dir)
     src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     dialogs = list(read_dialogs_jsonl(src))
@@ -911,21 +927,31 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path) -> dict:
             chars.append(c)
             by_key[c.key] = c
             ties[c.aliases[0]] = c.key
-    window_people = functools.lru_cache(maxsize=10_000)(lambda p: people_in(p, finder.find(p), ties))
+    # The per-dialog reading and the narration's people do not depend on each
+    # other: forked workers share them; attribution below runs in order.
+    global _FORK_SPEAKERS
+    _FORK_SPEAKERS = (finder, by_key, ties)
+    all_infos = [x for part in fork_map(_analyse_part, split_even(dialogs, max(jobs, len(dialogs) // 200)), jobs,
+                                        desc="speakers: remarks", unit="part") for x in part]
+    window_pars = list(dict.fromkeys(p for w, _ in windows for p in w))
+    window_people = dict(zip(window_pars, (x for part in fork_map(
+        _people_part, split_even(window_pars, max(jobs, len(window_pars) // 500)), jobs,
+        desc="speakers: narration", unit="part") for x in part)))
+    _FORK_SPEAKERS = None
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
     states: list[DialogState] = []
     scenes: list[list[DialogState]] = []
     addressees: dict[int, list] = {}
     for d, dialog in enumerate(progress(dialogs, desc="speakers", unit="dlg")):
-        infos = analyse(dialog, finder, by_key, ties)
+        infos = all_infos[d]
         if play_rows[d] is not None:
             state = DialogState(infos, [])
             state.spk, state.how, addressees[d] = _play_attribution(play_rows[d], infos, by_key, finder)
             states.append(state)
             continue
         window, gap = next(windows_it)
-        state = DialogState(infos, [c for p in window for c in window_people(p)])
+        state = DialogState(infos, [c for p in window for c in window_people[p]])
         state.index = d
         states.append(state)
         if scenes and gap is not None and gap <= _SCENE_GAP:
@@ -1061,11 +1087,12 @@ def read_speakers(path: str | Path) -> list[dict]:
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
 @cli_main
-def main(out_dir, dict_dir):
+def main(out_dir, dict_dir, jobs):
     """Decide who says each replica and to whom; write characters.py, speakers.jsonl, speaker_dialogs.txt."""
     t0 = time.perf_counter()
-    stats = write_speakers(out_dir, dict_dir)
+    stats = write_speakers(out_dir, dict_dir, resolve_jobs(jobs))
     write_stats(out_dir, "speakers", stats, t0)
 
 

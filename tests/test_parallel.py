@@ -57,3 +57,14 @@ def test_pipeline_stage_order_is_checked(tmp_path, root):
                        cwd=root, capture_output=True, text=True)
     assert r.returncode != 0 and "--from time comes after --to names" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_speakers_same_with_two_workers(sample_run, tmp_path):
+    from dataset_tools.speakers import write_speakers
+
+    two = tmp_path / "two"
+    shutil.copytree(sample_run, two)
+    (two / "characters.py").unlink()  # built again, not read as a hand edit
+    write_speakers(two, two, jobs=2)
+    for name in ("speakers.jsonl", "speaker_dialogs.txt", "characters.py"):
+        assert (two / name).read_bytes() == (sample_run / name).read_bytes()
