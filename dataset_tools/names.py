@@ -500,6 +500,41 @@ def example_of(text: str, start: int, end: int, width: int = 70) -> str:
     return ("…" if lo else "") + out + ("…" if lo + width < len(text) else "")
 
 
+# Words only an animal's clause holds: body parts and animal sounds.
+_ANIMAL_CUE = re.compile(
+    r"(?<![\w-])(?:хвост\w*|лап(?:а|ы|у|е|ой|ою|ам|ами|ах|ки|ку|кой|ке|ка|ок)|морд\w*|пасть\w*|грив\w*|копыт\w*|"
+    r"ошейник\w*|(?:за|про)?ла(?:ял|яла|яли|ять|ет|ют|ю)|\w*тявк\w*|\w*гавк\w*|(?:за)?скул(?:ил|ила|ит|ят|ить)\w*|"
+    r"\w*мяук\w*|\w*хрюк\w*|обнюх\w*|\w*виля\w*|(?:за)?рыч(?:ал|ала|ит|ат|ать)|лизн\w*|лизал\w*|лизать|лижет)(?![\w-])")
+_CLAUSE_SPLIT = re.compile(r"[.,!?;:—–()«»\"…\n]")
+_CAP_WORD = re.compile(r"(?<![\w-])[А-ЯЁ][а-яё]+")
+
+
+def _stem(word: str) -> str:
+    """A crude stem shared by the forms of a name, known or not (Азорка, Азорке, Азоркой)."""
+    low = re.sub(r"(?:ами|ями|ой|ою|ей|ею|ом|ем|ым|им|ах|ях)$", "", word.lower())
+    return re.sub(r"[аяоеёуюиыйь]+$", "", low)
+
+
+def animal_forms(forms, paragraphs) -> set[str]:
+    """Forms of names that the book's narration shows to be animals: their
+    clauses hold body parts or animal sounds (`Азорка ... хвостом махал`,
+    `Каштанка заскулила`) at least 3 times and in 5% of their mentions."""
+    stems = {_stem(f.split()[0]): f for f in forms}
+    occ: Counter[str] = Counter()
+    cue: Counter[str] = Counter()
+    for p in paragraphs:
+        for clause in _CLAUSE_SPLIT.split(p):
+            found = {_stem(w) for w in _CAP_WORD.findall(clause)} & stems.keys()
+            if not found:
+                continue
+            animal = bool(_ANIMAL_CUE.search(clause))
+            for st in found:
+                occ[st] += 1
+                cue[st] += animal
+    bad = {st for st, c in cue.items() if c >= 3 and c * 20 >= occ[st]}
+    return {f for f in forms if _stem(f.split()[0]) in bad}
+
+
 _FORK_TAGGER = None  # the NER tagger forked workers inherit (never pickled)
 
 
@@ -507,10 +542,11 @@ def _ner_batch(texts: list[str]):
     return ner_name_words(texts, _FORK_TAGGER)
 
 
-def find_names(dialogs, tagger=None, batch: int = 256, jobs: int = 1) -> dict:
+def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: int = 1) -> dict:
     """Returns {form: {"count", "groups": Counter, "example", "ner"}}; groups
-    are votes: 2 for a context rule, 1 for a tagger guess. `jobs` worker
-    processes share the NER batches (the result does not depend on it)."""
+    are votes: 2 for a context rule, 1 for a tagger guess. `paragraphs` (the
+    whole book, narration too) rules out animals. `jobs` worker processes
+    share the NER batches (the result does not depend on it)."""
     global _FORK_TAGGER
     tagger = tagger or load_ner()
     finder = NameFinder()
@@ -546,6 +582,8 @@ def find_names(dialogs, tagger=None, batch: int = 256, jobs: int = 1) -> dict:
                 info["groups"][g] += 2  # a rule outweighs one tagger guess
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
+    for form in animal_forms(forms, paragraphs or ()):
+        del forms[form]  # "Азорка", "Каштанка": a dog, not a person
     for form in [f for f in forms if is_plural_only(f)]:
         del forms[form]  # "у Калининых", "с Котловичами": a family, not one person
     lower = Counter(w for t in texts for w in WORD.findall(t) if w.islower())
@@ -554,7 +592,22 @@ def find_names(dialogs, tagger=None, batch: int = 256, jobs: int = 1) -> dict:
     pending = [x for x in pending if x[0] in forms]
     for (form, _, _), g in zip(pending, resolve_with_tagger(pending)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
+    for form in forms:
+        # "Ферапонта" next to "Ферапонт" is its genitive, not an unseen nominative
+        if _accusative_of_unseen(form, forms) or (maybe_unseen_nominative(form) and form[:-1] in forms):
+            forms[form]["groups"] = Counter({"gent": 2 * forms[form]["count"]})
     return forms
+
+
+def _accusative_of_unseen(form: str, forms: dict) -> bool:
+    """`Стиву` is read as the dative of Стив, but where the book's `Стива` is a
+    nominative the name declines like Маша, and `-у` is its accusative."""
+    if " " in form or form[-1:] not in "ую" or case_groups(form) != {"datv"}:
+        return False
+    base = form[:-1] + ("а" if form[-1] == "у" else "я")
+    # "Ферапонт" in the book makes "Ферапонта" its genitive, whatever the votes
+    return (base in forms and form[:-1] not in forms and form[:-1] + "ь" not in forms
+            and maybe_unseen_nominative(base) and choose_group(forms[base], base) == "nomn")
 
 
 _GROUP_ORDER = ["nomn", "gent", "datv", "ablt"]
@@ -607,7 +660,9 @@ def main(out_dir, dict_dir, jobs):
     t0 = time.perf_counter()
     src = require_file(Path(out_dir) / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     log.info("loading Natasha NER")
-    forms = find_names(read_dialogs_jsonl(src), jobs=resolve_jobs(jobs))
+    para = Path(out_dir) / "paragraphs.txt"
+    paragraphs = para.read_text(encoding="utf-8").splitlines() if para.exists() else None
+    forms = find_names(read_dialogs_jsonl(src), paragraphs=paragraphs, jobs=resolve_jobs(jobs))
     if not forms:
         log.warning("warning: no person names found; the me/ti datasets will equal the dialogs")
     for mode in ("me", "ti"):

@@ -397,11 +397,29 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
             if obj.POS == "NPRO" and obj.case not in ("nomn", None) and _past_agrees(w2.group(1).lower(), form):
                 g = "nomn"
     if g in groups:
-        return g
+        return _not_subject(form, text, start, g, groups)
     if not indeclinable:
-        return default  # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
+        # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
+        return _not_subject(form, text, start, default, groups)
     g = tagged_group(text, start)
     return g if g in groups else None
+
+
+def _not_subject(form: str, text: str, start: int, g: str | None, groups) -> str | None:
+    """`пузан у него Сизобрюхова отбил`: a past verb after the name that its
+    nominative cannot agree with makes it the object (the man's accusative,
+    not the woman's nominative)."""
+    if g != "nomn" or "gent" not in groups or not any(
+            has_name_tag(p.tag) and p.tag.case == "nomn" for p in parse_all(form.split()[0])):
+        return g  # only a known name's nominative tells its gender (not Яшвин, Спаланцо)
+    end = start + len(form)
+    for w in WORD.findall(text[end:_bounds(text, end, end)[1]])[:3]:
+        t = parse_top(w.lower()).tag
+        if t.POS == "VERB":
+            return "gent" if t.tense == "past" and t.number == "sing" and not _past_agrees(w.lower(), form) else g
+        if t.POS in ("NOUN", "NPRO") and t.case == "nomn":
+            break
+    return g
 
 
 def _past_agrees(verb: str, form: str) -> bool:
@@ -412,7 +430,9 @@ def _past_agrees(verb: str, form: str) -> bool:
     if v.tense != "past" or v.gender not in ("masc", "femn"):
         return False
     parses = parse_all(form.split()[0])
-    named = [p for p in parses if has_name_tag(p.tag)]
+    # Only a nominative can be the subject: "поблагодарил Левина" is the man's accusative,
+    # not the woman's nominative.
+    named = [p for p in parses if has_name_tag(p.tag) and p.tag.case == "nomn"]
     # An unknown name (Кити) has only guessed noun readings; their gender still tells.
     readings = named or [p for p in parses if p.tag.POS == "NOUN"]
     # Коваленко is either ("ms-f", which pymorphy's .gender does not show).
@@ -519,7 +539,9 @@ class Replacer:
                     # author's parenthesis cuts off; removing it leaves a stub
                     or text[b:].lstrip()[:1] == "("
                     # "Брат твой будет, Каренин, мой зять, будет": an apposition, not an address
-                    or _apposition(text, a) or _POSSESSIVE_APPOSITION.match(text, b)):
+                    or _apposition(text, a) or _POSSESSIVE_APPOSITION.match(text, b)
+                    # "Кулыгин, учитель здешней гимназии.": one introduces oneself
+                    or (starts and _self_description(text, b))):
                 self.stats["attached_kept"] += 1
                 continue
             if may_nomn:
@@ -548,7 +570,11 @@ class Replacer:
                 # name hangs on another word; "голос меня" is not Russian, keep it.
                 self.stats["attached_kept"] += 1
                 continue
-            if guess and _ambiguous(form) and not subject:
+            if guess and kind != "s" and not text[:a].strip() and re.match(r"\s*(?:,|\.?\s*$)", text[b:]) \
+                    and "datv" in case_groups(form):
+                # "(Вершинину)", "(Епиходову, тихо)": a stage direction naming whom one speaks to
+                low = PRONOUNS[mode]["datv"]
+            elif guess and _ambiguous(form) and not subject:
                 g = _occurrence_group(form, text, a, group)
                 if g is None:
                     self.stats["unclear_case_kept"] += 1  # "женится на Мими": either case
@@ -561,6 +587,10 @@ class Replacer:
                 if low is None:
                     self.stats["attached_kept"] += 1
                     continue
+                if guess and not subject and _PRONOUN[low][1] == "nomn" and \
+                        _not_subject(form, text, a, "nomn", case_groups(form)) == "gent":
+                    self.stats["case_from_context"] += 1
+                    low = PRONOUNS[mode]["gent"]
             mode, group = _PRONOUN.get(low, (None, None))
             if group == "nomn" and _plural_verb_after(text, b):
                 self.stats["attached_kept"] += 1  # "Вот Евгений Федорыч говорят": plural of respect
@@ -752,6 +782,22 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
     return "keep"
 
 
+def _self_description(text: str, b: int) -> bool:
+    """`Name, <noun phrase with a genitive>.` with no verb: the name is being
+    introduced (`Петров, учитель гимназии.`), not called; a call ends with
+    `!`, or a clause follows it."""
+    m = re.match(r"\s*,\s*([^.!?…,;:()—]+?)\s*(?:\.|…|$)", text[b:])
+    if not m or text[b + m.end():].lstrip()[:1] in ("!", "?"):
+        return False
+    words = [parse_top(w.lower()).tag for w in WORD.findall(m.group(1))]
+    if len(words) < 2 or any(t.POS in ("VERB", "INFN", "PRED", "GRND", "PRTS", "INTJ")
+                             or (t.POS == "NPRO" and t.case == "nomn") for t in words):
+        return False
+    head = next((t for t in words if t.POS != "ADJF"), None)
+    return head is not None and head.POS == "NOUN" and head.case == "nomn" and "anim" in head and any(
+        t.case == "gent" for t in words[words.index(head) + 1:])
+
+
 def _plural_verb_after(text: str, end: int) -> bool:
     """The name's verb is plural: "Григорий Петрович с лица потемнели"."""
     for w in WORD.findall(text[end:_bounds(text, end, end)[1]])[:4]:
@@ -769,6 +815,7 @@ _SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", 
 
 _JOINING = {"и", "да", "или"}
 _QUESTION_WORDS = {"что", "чем", "чём", "чего", "чему", "кто", "кого", "кому", "ком", "кем", "каком", "какой", "какую"}
+_WH_WORDS = {"зачем", "почему", "отчего", "где", "куда", "откуда", "кто", "кого", "какой", "какая", "сколько", "чей"}
 _PLACE_TIME = {"тут", "там", "здесь", "теперь", "сейчас", "тогда", "вчера", "сегодня", "завтра", "потом"}
 
 
@@ -798,13 +845,21 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if (word == "это" and len(words) == 1) or (
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
         # the subject: nothing after it needs the comma; "Что ты, Наташа, полно!" is an exclamation
-        return not (len(words) == 2 and words[0] == "что")
+        if len(words) == 2 and words[0] == "что":
+            return False
+        # "Понимаешь ли ты, Ваня, что..." : a clause with its verb ends at the comma
+        nxt = WORD.match(rest)
+        if nxt and nxt.group(0).lower() in _SUBORDINATORS | {"а", "но", "однако", "зато"}:
+            return not any(parse_top(w).tag.POS == "VERB" for w in words)
+        return True
     nxt = WORD.match(rest)
     if not nxt:
         return False
     nw = nxt.group(0).lower()
     t = parse_top(nw).tag
     wt = parse_top(word).tag
+    if nw in _SUBORDINATORS | _WH_WORDS and any(parse_top(w).tag.POS == "VERB" for w in words):
+        return False  # "Понимаешь теперь, Ваня, зачем я пришёл": a clause with its verb ends here
     if nw in _JOINING:
         return wt.POS == "VERB"  # two predicates of one subject
     if any(parse_top(w).tag.POS == "VERB" for w in words) and _starts_predicate(rest):
@@ -833,7 +888,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
     subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
     if subject and (t.POS == "VERB" or nw in ("не", "ни")):
-        return True
+        # "Батюшка, Ваня, не проклинай": before an imperative the noun is an address too
+        return not _starts_imperative(rest)
     # A leading prepositional phrase before the subject or verb: "В ресторане,
     # Сережа, ты можешь" -> "В ресторане ты можешь".
     pp = re.fullmatch(r"\s*([^\W\d_]+)\s+(?:[^\W\d_]+\s+)?[^\W\d_]+,", before)
@@ -861,6 +917,14 @@ def _remark_address(text: str, a: int, b: int) -> bool:
         return True
     nxt = WORD.findall(text[b:])[:1]
     return bool(nxt) and parse_top(nxt[0].lower()).tag.mood == "impr"
+
+
+def _starts_imperative(rest: str) -> bool:
+    """The text opens with an imperative, after `не`/`ни`."""
+    for w in WORD.findall(rest)[:3]:
+        if w.lower() not in ("не", "ни"):
+            return parse_top(w.lower()).tag.mood == "impr"
+    return False
 
 
 def _starts_predicate(rest: str) -> bool:

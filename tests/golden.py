@@ -30,7 +30,8 @@ def build(out: Path) -> dict[str, str]:
     prepare(SAMPLE, out / "paragraphs.txt")
     with open(out / "paragraphs.txt", encoding="utf-8") as f:
         write_dialogs(f, out)
-    forms = find_names(read_dialogs_jsonl(out / "dialogs.jsonl"))
+    forms = find_names(read_dialogs_jsonl(out / "dialogs.jsonl"),
+                       paragraphs=(out / "paragraphs.txt").read_text(encoding="utf-8").splitlines())
     for mode in ("me", "ti"):
         write_dict(out, mode, dict_entries(forms, mode))
     write_names(out, forms)

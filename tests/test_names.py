@@ -129,3 +129,28 @@ def test_object_after_verb_is_not_its_subject():
     # "прогнусавил Перегарин" is the subject; in "я видел Мими" the clause has one already
     for text, want in (("— Ну, — сказал Мими.", True), ("Я видел Мими вчера.", False)):
         assert (group_in_context("Мими", text, text.index("Мими")) == "nomn") is want
+
+
+def test_animals_are_not_names():
+    from dataset_tools.names import animal_forms
+
+    forms = {"Жучку": {}, "Жучке": {}, "Петю": {}}
+    book = ["Жучка залаяла и завиляла хвостом.", "Петя погладил Жучку по морде.", "Жучка лизнула ему руку.",
+            "Петя ушёл домой.", "Жучке дали кость."]
+    assert animal_forms(forms, book) == {"Жучку", "Жучке"}
+    # one cue among many mentions is the person's dog, not the person
+    assert animal_forms(forms, book[:3] + ["Петя пришёл."] * 60) == {"Жучку", "Жучке"}
+
+
+def test_accusative_of_unseen_nominative():
+    from collections import Counter
+
+    from dataset_tools.names import _accusative_of_unseen
+
+    def forms(*names):
+        return {f: {"count": 1, "groups": Counter({g: 2})} for f, g in names}
+    # "Стива" is this book's nominative: "Стиву" is its accusative, not Стив's dative
+    assert _accusative_of_unseen("Стиву", forms(("Стива", "nomn"), ("Стиву", "datv")))
+    # with "Ферапонт" in the book, "Ферапонту" is his dative
+    assert not _accusative_of_unseen("Ферапонту", forms(("Ферапонт", "nomn"), ("Ферапонта", "nomn"),
+                                                         ("Ферапонту", "datv")))

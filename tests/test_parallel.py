@@ -33,7 +33,9 @@ def test_names_same_with_two_workers(sample_run, ner_tagger):
     from dataset_tools.names import find_names, read_names
 
     # batch=16: several NER batches, so both workers get some
-    forms = find_names(read_dialogs_jsonl(sample_run / "dialogs.jsonl"), ner_tagger, batch=16, jobs=2)
+    paragraphs = (sample_run / "paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    forms = find_names(read_dialogs_jsonl(sample_run / "dialogs.jsonl"), ner_tagger, batch=16,
+                       paragraphs=paragraphs, jobs=2)
     assert json.loads(json.dumps({f: {**i, "groups": dict(i["groups"])} for f, i in forms.items()})) \
         == read_names(sample_run)
 
