@@ -841,6 +841,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     word = re.sub(r"-(?:то|ка)$", "", words[-1])
     if word in ("же", "ведь", "ж") and len(words) > 1:
         word = words[-2]
+    elif word in ("ли", "бы") and len(words) > 1 and parse_top(words[-2]).tag.POS == "VERB":
+        word = words[-2]  # "Не желаете ли, Надежда Николаевна, устроить": the verb before the particle
     p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
     if (word == "это" and len(words) == 1) or (
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
@@ -875,6 +877,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if wt.mood == "impr" and t.POS == "NOUN" and any(
             x.tag.POS == "NOUN" and x.tag.case != "nomn" and x.score >= 0.2 for x in parse_all(nw)):
         return True  # "Купи, Макарыч, дом!": the verb's object
+    if wt.mood == "impr" and t.POS in ("ADJF", "PRTF") and all(
+            x.tag.case != "nomn" for x in parse_all(nw) if x.tag.POS in ("ADJF", "PRTF")):
+        return True  # "Допросите, Сергей Петрович, других свидетелей": an object's adjective
     if wt.mood == "impr" and t.POS == "PREP":
         # "пошли, Сережа, за коньяком"; but "Послушай, Ваня, в чем дело"
         after = WORD.findall(rest)[1:2]
