@@ -262,3 +262,46 @@ def test_noun_ties_need_an_apposition(finder):
     # "доктор Базаров" ties the noun; "шафер Аркадия" is Аркадий's best man, someone else.
     ties = noun_ties(["Вошёл доктор Базаров.", "Пришёл шафер Аркадия."], finder)
     assert ties.get("доктор") == "Базаров" and "шафер" not in ties
+
+
+def _dialog(lines, finder, context=(), prev=None):
+    d = DialogState(analyse([split_replica(p) for p in lines], finder, BY_KEY, {}), list(context), prev=prev)
+    attribute_scene([d], BY_KEY, {})
+    return d
+
+
+def test_pronoun_remembers_the_dialog_before(finder):
+    # The narration between names nobody: "сказала она" is the woman of the talk before.
+    first = _dialog(["— Где ты была? — спросил Базаров.", "— В саду, — ответила Катя."], finder)
+    assert _dialog(["— Пойдём, — сказала она."], finder, prev=first).spk == ["Катя"]
+
+
+def test_pronoun_memory_with_two_women_abstains(finder):
+    first = _dialog(["— Где ты была? — спросила Одинцова.", "— В саду, — ответила Катя."], finder)
+    assert _dialog(["— Пойдём, — сказала она."], finder, prev=first).spk == [None]
+    # A woman the narration names comes first: no memory needed, none used.
+    assert _dialog(["— Пойдём, — сказала она."], finder, context=["Одинцова"], prev=first).spk == ["Одинцова"]
+
+
+def test_pronoun_is_not_the_next_lines_speaker(finder):
+    # A new paragraph is a new speaker: the one the next remark names did not say this line.
+    spk, _, _ = run(["— Поздно, — сказал он.", "— Не поздно, — ответил Базаров."], finder,
+                    context=["Базаров", "Аркадий"])
+    assert spk == ["Аркадий", "Базаров"]
+    # A person the kit cannot name is still nearby: null.
+    spk, _, _ = run(["— Поздно, — сказал он.", "— Не поздно, — ответил Базаров."], finder,
+                    context=["Базаров", "Аркадий", "~доктор|m"])
+    assert spk == [None, "Базаров"]
+
+
+def test_of_a_man_and_a_woman_she_is_the_woman(finder):
+    # "сказала она" right after her own line: still the one woman of the pair.
+    spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
+                       "— Здесь, — ответила Катя.",
+                       "— Нет, — сказала она. — Уже ухожу."], finder)
+    assert spk == ["Базаров", "Катя", "Катя"] and how[2] == "pronoun"
+    # Two men: "сказал он" after Аркадий's own line is not Аркадий again.
+    spk, _, _ = run(["— Ты здесь? — спросил Базаров.",
+                     "— Здесь, — ответил Аркадий.",
+                     "— Нет, — сказал он."], finder)
+    assert spk[2] != "Аркадий"

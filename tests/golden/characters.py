@@ -3,12 +3,12 @@
 # make_datasets.sh with STAGE=speakers. This file is read as data, never executed.
 CHARACTERS = {
     "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 64 replicas
-    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 63 replicas
+    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 64 replicas
     "Григорий": {"aliases": ["Григорий", "Григорий Саввич", "Гриша", "Гришка"], "gender": "m"},  # 23 replicas
     "Зоя": {"aliases": ["Зоя"], "gender": "f"},  # 23 replicas
-    "Тимур Ильич": {"aliases": ["Тимур Ильич", "Тимур"], "gender": "m"},  # 17 replicas
+    "Тимур Ильич": {"aliases": ["Тимур Ильич", "Тимур"], "gender": "m"},  # 18 replicas
     "Степан": {"aliases": ["Степан", "Степан Петрович"], "gender": "m"},  # 4 replicas
     "Анна Петровна": {"aliases": ["Анна Петровна"], "gender": "f"},  # 0 replicas
     "Мария": {"aliases": ["Мария"], "gender": "f"},  # 0 replicas
 }
-# checksum: 9f69e48691d79c97
+# checksum: b5843ef702cdefca
