@@ -294,8 +294,9 @@ def test_pronoun_is_not_the_next_lines_speaker(finder):
     assert spk == [None, "Базаров"]
 
 
-def test_of_a_man_and_a_woman_she_is_the_woman(finder):
-    # "сказала она" right after her own line: still the one woman of the pair.
+def test_of_a_man_and_a_woman_she_is_the_woman(finder, monkeypatch):
+    # A setting, off by default: "сказала она" right after her own line is still the one woman of the pair.
+    monkeypatch.setattr("dataset_tools.speakers._PAIR_GENDER", True)
     spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
                        "— Здесь, — ответила Катя.",
                        "— Нет, — сказала она. — Уже ухожу."], finder)

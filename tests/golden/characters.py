@@ -3,7 +3,7 @@
 # make_datasets.sh with STAGE=speakers. This file is read as data, never executed.
 CHARACTERS = {
     "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 64 replicas
-    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 64 replicas
+    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 63 replicas
     "Григорий": {"aliases": ["Григорий", "Григорий Саввич", "Гриша", "Гришка"], "gender": "m"},  # 23 replicas
     "Зоя": {"aliases": ["Зоя"], "gender": "f"},  # 23 replicas
     "Тимур Ильич": {"aliases": ["Тимур Ильич", "Тимур"], "gender": "m"},  # 18 replicas
@@ -11,4 +11,4 @@ CHARACTERS = {
     "Анна Петровна": {"aliases": ["Анна Петровна"], "gender": "f"},  # 0 replicas
     "Мария": {"aliases": ["Мария"], "gender": "f"},  # 0 replicas
 }
-# checksum: b5843ef702cdefca
+# checksum: 1fcc1f803b00904b
