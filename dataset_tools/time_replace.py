@@ -639,6 +639,8 @@ class Replacer:
             return None
         if nxt == "?" and not before.endswith(","):
             return None  # "Григорий?" asks about the name; it is replaced, not removed
+        if re.match(r",\s*что\s+ли\b", after_s):
+            return None  # "Самойленко, что ли?" asks who it is: a mention, not an address
         if nxt == ",":
             # "Костя, иди" -> "Иди"; "Послушай, Ваня, это" -> "Послушай, это"
             end = b + (len(after) - len(after_s)) + 1
