@@ -361,6 +361,8 @@ def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> se
 # ---------------------------------------------------------------- dialogs
 
 _ANIMATE_WORD = re.compile(r"(?<![\w-])[а-яё]+(?![\w-])")
+# A capitalised noun opening a sentence is a common noun too: "Чёрт сконфузился", "Доктор вошёл".
+_SENTENCE_NOUN = re.compile(r"(?:^|[.!?…]\s+|[—–]\s*)[«\"„(]?([А-ЯЁ][а-яё]+)(?![\w-])")
 
 
 def people_in(text: str, mentions: list[Mention], ties: dict[str, str]) -> list[str]:
@@ -369,11 +371,19 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str]) -> list[
     names when a pronoun is resolved: "он" after "доктор вошёл к Абогину" may
     be the doctor, whom the kit cannot name."""
     found = [(mn.start, next(iter(mn.chars))) for mn in mentions if len(mn.chars) == 1]
-    for m in _ANIMATE_WORD.finditer(text):
-        person = _animate_noun(m.group(0))
+    named = [(mn.start, mn.end) for mn in mentions]
+    words = [(m.start(), m.group(0)) for m in _ANIMATE_WORD.finditer(text)]
+    words += [(m.start(1), m.group(1).lower()) for m in _SENTENCE_NOUN.finditer(text)
+              if not any(a <= m.start(1) < b for a, b in named)]
+    # "Проводница Зоя", "старик Тимур Ильич": a noun before a name is that person, not another one.
+    before_name = {text[:a].rstrip() for a, _ in named}
+    for start, word in words:
+        if text[:start + len(word)] in before_name:
+            continue
+        person = _animate_noun(word)
         if person:
             lemma, gender = person
-            found.append((m.start(), ties.get(lemma) or f"~{lemma}|{gender}"))
+            found.append((start, ties.get(lemma) or f"~{lemma}|{gender}"))
     return [c for _, c in sorted(found)]
 
 

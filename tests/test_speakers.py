@@ -306,3 +306,17 @@ def test_of_a_man_and_a_woman_she_is_the_woman(finder, monkeypatch):
                      "— Здесь, — ответил Аркадий.",
                      "— Нет, — сказал он."], finder)
     assert spk[2] != "Аркадий"
+
+
+def test_a_noun_opening_a_sentence_is_a_person_too(finder):
+    from dataset_tools.speakers import people_in
+
+    def people(text):
+        return people_in(text, finder.find(text), {})
+
+    # "Сторож" opens the sentence: still a person the pronoun may stand for.
+    assert people("Сторож зевнул и отвернулся.") == ["~сторож|m"]
+    assert people("Было тихо. Сторож зевнул.") == ["~сторож|m"]
+    # A noun right before a name is that person: "Доктор Базаров" is one.
+    assert people("Доктор Базаров зевнул.") == ["Базаров"]
+    assert people("Вошёл доктор Базаров.") == ["Базаров"]
