@@ -77,6 +77,9 @@ _NEXT_BANNED = True  # "сказал он" is not the one the next line's remark
 # Of a man and a woman talking, "сказала она" is the woman, even after her own line. Off: on the tuning
 # gold +9 right, 0 wrong, but on the held-out gold +1 right, +3 wrong (a third person the pair check missed).
 _PAIR_GENDER = False
+# Only a name that can be a subject (nominative) in the narration before a dialog is a candidate for
+# its "он"/"она": "рассказал слышанное от Катавасова" does not bring in Катавасов as a speaker.
+_CONTEXT_SUBJECTS = True
 _SCENE_GAP = 0  # dialogs parted by at most this many narration paragraphs are one scene (1: -1.2 pts precision;
                 # with the pronoun rules below +2.5/+1.1 on the gold, but it joins separate talks of the sample
                 # and loses their pairs: dozens of right speakers and addressees)
@@ -365,12 +368,13 @@ _ANIMATE_WORD = re.compile(r"(?<![\w-])[а-яё]+(?![\w-])")
 _SENTENCE_NOUN = re.compile(r"(?:^|[.!?…]\s+|[—–]\s*)[«\"„(]?([А-ЯЁ][а-яё]+)(?![\w-])")
 
 
-def people_in(text: str, mentions: list[Mention], ties: dict[str, str]) -> list[str]:
+def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects: bool = False) -> list[str]:
     """Who a text speaks of, in order: characters by name, and people named by
     a noun (`доктор`, `дама`) as "~lemma|gender". The nouns compete with the
     names when a pronoun is resolved: "он" after "доктор вошёл к Абогину" may
     be the doctor, whom the kit cannot name."""
-    found = [(mn.start, next(iter(mn.chars))) for mn in mentions if len(mn.chars) == 1]
+    found = [(mn.start, next(iter(mn.chars))) for mn in mentions
+             if len(mn.chars) == 1 and not (subjects and "nomn" not in mn.groups)]
     named = [(mn.start, mn.end) for mn in mentions]
     words = [(m.start(), m.group(0)) for m in _ANIMATE_WORD.finditer(text)]
     words += [(m.start(1), m.group(1).lower()) for m in _SENTENCE_NOUN.finditer(text)
@@ -924,7 +928,7 @@ def _analyse_part(dialogs: list) -> list[list[ReplicaInfo]]:
 
 def _people_part(paragraphs: list[str]) -> list[list[str]]:
     finder, _, ties = _FORK_SPEAKERS
-    return [people_in(p, finder.find(p), ties) for p in paragraphs]
+    return [people_in(p, finder.find(p), ties, subjects=_CONTEXT_SUBJECTS) for p in paragraphs]
 
 
 def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict:

@@ -320,3 +320,16 @@ def test_a_noun_opening_a_sentence_is_a_person_too(finder):
     # A noun right before a name is that person: "Доктор Базаров" is one.
     assert people("Доктор Базаров зевнул.") == ["Базаров"]
     assert people("Вошёл доктор Базаров.") == ["Базаров"]
+
+
+def test_only_a_possible_subject_in_the_narration_is_a_pronoun_candidate(finder):
+    from dataset_tools.speakers import people_in
+
+    def people(text):
+        return people_in(text, finder.find(text), {}, subjects=True)
+
+    assert people("Он рассказал всё Евгению Васильичу.") == []
+    assert people("Евгений Васильич рассказал всё.") == ["Базаров"]
+    # Remarks keep every mention: there the dative is the one spoken to.
+    text = "сказал он Евгению Васильичу"
+    assert people_in(text, finder.find(text), {}) == ["Базаров"]
