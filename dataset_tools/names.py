@@ -26,6 +26,7 @@ from .common import (
     progress,
     require_file,
     resolve_jobs,
+    split_even,
     write_json,
     write_stats,
 )
@@ -542,6 +543,25 @@ def _ner_batch(texts: list[str]):
     return ner_name_words(texts, _FORK_TAGGER)
 
 
+_FORK_STATE: dict = {}  # texts, finder, matcher: what the find/count workers inherit
+
+
+def _find_part(idx: list[int]) -> set[str]:
+    texts, finder = _FORK_STATE["texts"], _FORK_STATE["finder"]
+    return {form for t in idx for _, _, form in finder.occurrences(texts[t])}
+
+
+def _count_part(idx: list[int]) -> list[tuple[int, int, int, str, str | None]]:
+    """(text, start, end, form, case group by a context rule or None) per match, in order."""
+    texts, matcher = _FORK_STATE["texts"], _FORK_STATE["matcher"]
+    out = []
+    for t in idx:
+        for m in matcher.finditer(texts[t]):
+            form = " ".join(m.group(0).split())
+            out.append((t, m.start(), m.end(), form, group_in_context(form, texts[t], m.start())))
+    return out
+
+
 def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: int = 1) -> dict:
     """Returns {form: {"count", "groups": Counter, "example", "ner"}}; groups
     are votes: 2 for a context rule, 1 for a tagger guess. `paragraphs` (the
@@ -563,25 +583,26 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
         for forms, other in found:
             finder.add_ner(forms, other)
     _FORK_TAGGER = None
-    found = {form for text in progress(texts, desc="names: find", unit="rep")
-             for _, _, form in finder.occurrences(text)}
+    parts = split_even(list(range(len(texts))), max(jobs, len(texts) // 1000))
+    _FORK_STATE.update(texts=texts, finder=finder)
+    found = set().union(*fork_map(_find_part, parts, jobs, desc="names: find", unit="part"))
     # Count and judge every place the time stage will replace, sentence starts
     # included, so the dictionary's case is decided where it is used.
-    matcher = build_matcher(found)
+    _FORK_STATE["matcher"] = build_matcher(found)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
-    for text in progress(texts if matcher else [], desc="names: count", unit="rep"):
-        for m in matcher.finditer(text):
-            start, end, form = m.start(), m.end(), " ".join(m.group(0).split())
+    for hits in fork_map(_count_part, parts if _FORK_STATE["matcher"] else [], jobs, desc="names: count", unit="part"):
+        for t, start, end, form, g in hits:
+            text = texts[t]
             info = forms.setdefault(form, {"count": 0, "groups": Counter(),
                                            "example": example_of(text, start, end),
                                            "ner": form in finder.ner_forms})
             info["count"] += 1
-            g = group_in_context(form, text, start)
             if g:
                 info["groups"][g] += 2  # a rule outweighs one tagger guess
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
+    _FORK_STATE.clear()
     for form in animal_forms(forms, paragraphs or ()):
         del forms[form]  # "Азорка", "Каштанка": a dog, not a person
     for form in [f for f in forms if is_plural_only(f)]:
