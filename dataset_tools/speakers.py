@@ -80,6 +80,9 @@ _PAIR_GENDER = False
 # Only a name that can be a subject (nominative) in the narration before a dialog is a candidate for
 # its "он"/"она": "рассказал слышанное от Катавасова" does not bring in Катавасов as a speaker.
 _CONTEXT_SUBJECTS = True
+# A noun is tied to a name it stands right before at least this often in its text (2: on the gold the same
+# precision, -3 right nouns; on the Chekhov folder it drops some wrong ties, "доктора Пашка", and more right ones).
+_TIE_MIN = 1
 _SCENE_GAP = 0  # dialogs parted by at most this many narration paragraphs are one scene (1: -1.2 pts precision;
                 # with the pronoun rules below +2.5/+1.1 on the gold, but it joins separate talks of the sample
                 # and loses their pairs: dozens of right speakers and addressees)
@@ -453,6 +456,7 @@ class DialogState:
     how: list[str | None] = field(default_factory=list)
     index: int = -1                         # the dialog's place in dialogs.jsonl
     prev: "DialogState | None" = None       # the dialog before, if no more narration than the window parts them
+    ties: dict[str, str] = field(default_factory=dict)  # the nouns tied to a character in this dialog's text
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -724,19 +728,23 @@ def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str
                 gap += 1
 
 
-def _prose_windows(paragraphs: list[str], play: dict | None) -> Iterator[tuple[list[str], int | None]]:
-    """Narration windows for the prose dialogs only: the texts of a folder that
-    are plays (as the dialogs stage decided, play.json "texts") give their
-    speakers by label and no windows."""
-    kinds = (play or {}).get("texts")
-    if not kinds or "play" not in kinds:
-        yield from iter_narration_windows(paragraphs)
-        return
+def _prose_texts(paragraphs: list[str], play: dict | None) -> list[list[str]]:
+    """The prose texts of the book (or folder): the texts the dialogs stage
+    read as plays (play.json "texts") give their speakers by label."""
     from .dialogs import split_texts
 
-    for text, kind in zip(split_texts(paragraphs), kinds):
-        if kind != "play":
-            yield from iter_narration_windows(text)
+    texts = split_texts(paragraphs)
+    kinds = (play or {}).get("texts")
+    if kinds and "play" in kinds:
+        texts = [t for t, k in zip(texts, kinds) if k != "play"]
+    return texts
+
+
+def _prose_windows(texts: list[list[str]]) -> Iterator[tuple[list[str], int | None, int]]:
+    """(narration window, gap, which text) for each prose dialog."""
+    for i, text in enumerate(texts):
+        for window, gap in iter_narration_windows(text):
+            yield window, gap, i
 
 
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
@@ -761,7 +769,7 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь"
                 ties[p.normal_form][next(iter(mn.chars))] += 1
-    return {lemma: next(iter(c)) for lemma, c in ties.items() if len(c) == 1}
+    return {lemma: next(iter(c)) for lemma, c in ties.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
 
 
 def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:
@@ -921,14 +929,14 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
 _FORK_SPEAKERS = None  # (finder, characters, ties) the forked workers inherit
 
 
-def _analyse_part(dialogs: list) -> list[list[ReplicaInfo]]:
-    finder, by_key, ties = _FORK_SPEAKERS
-    return [analyse(d, finder, by_key, ties) for d in dialogs]
+def _analyse_part(dialogs: list[tuple[list, int]]) -> list[list[ReplicaInfo]]:
+    finder, by_key, ties_list = _FORK_SPEAKERS
+    return [analyse(d, finder, by_key, ties_list[t]) for d, t in dialogs]
 
 
-def _people_part(paragraphs: list[str]) -> list[list[str]]:
-    finder, _, ties = _FORK_SPEAKERS
-    return [people_in(p, finder.find(p), ties, subjects=_CONTEXT_SUBJECTS) for p in paragraphs]
+def _people_part(paragraphs: list[tuple[int, str]]) -> list[list[str]]:
+    finder, _, ties_list = _FORK_SPEAKERS
+    return [people_in(p, finder.find(p), ties_list[t], subjects=_CONTEXT_SUBJECTS) for t, p in paragraphs]
 
 
 def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict:
@@ -962,33 +970,46 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     # A play dialog has a label on every line; the prose dialogs of a folder that
     # mixes stories and plays have none ([null, null] rows).
     play_rows = [r if r and any(x[0] for x in r) else None for r in play_rows]
-    windows = list(_prose_windows(paragraphs, play))
+    prose_texts = _prose_texts(paragraphs, play)
+    windows = list(_prose_windows(prose_texts))
     if len(windows) != sum(r is None for r in play_rows):
-        windows = [([], None)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
+        windows = [([], None, 0)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
     windows_it = iter(windows)
     ties = noun_ties((p for p in paragraphs if p), finder)
-    for c in chars:  # a lower-case alias in characters.py is a noun for that one person
+    own: dict[str, str] = {}  # a lower-case alias in characters.py is a noun for that one person
+    for c in chars:
         for a in c.aliases:
             if a[:1].islower() and " " not in a:
-                ties[parse_top(a).normal_form] = c.key
+                own[parse_top(a).normal_form] = c.key
+    ties.update(own)
     if not edited and _NOUN_CHARACTERS:
         text_ids = []
         t = -1
-        for r, (_, gap) in zip([r for r in play_rows if r is None], windows):
+        for r, (_, gap, _) in zip([r for r in play_rows if r is None], windows):
             t += gap is None
             text_ids.append(t)
         prose = [d for d, r in zip(dialogs, play_rows) if r is None]
         for c in noun_characters(prose, text_ids, finder, ties, set(by_key)):
             chars.append(c)
             by_key[c.key] = c
-            ties[c.aliases[0]] = c.key
+            own[c.aliases[0]] = ties[c.aliases[0]] = c.key
+    # A noun tied to a name holds in its own story only: in a folder, "дама"
+    # of one story is nobody of the next (a play's dialogs use the whole book's).
+    text_ties = [{**noun_ties(text, finder), **own} for text in prose_texts] or [ties]
+    dialog_ties = [0] * len(dialogs)  # index into ties_list
+    ties_list = [ties, *text_ties]
+    windows_of = iter(windows)
+    for d, r in enumerate(play_rows):
+        if r is None:
+            dialog_ties[d] = 1 + min(next(windows_of)[2], len(text_ties) - 1)
     # The per-dialog reading and the narration's people do not depend on each
     # other: forked workers share them; attribution below runs in order.
     global _FORK_SPEAKERS
-    _FORK_SPEAKERS = (finder, by_key, ties)
-    all_infos = [x for part in fork_map(_analyse_part, split_even(dialogs, max(jobs, len(dialogs) // 200)), jobs,
+    _FORK_SPEAKERS = (finder, by_key, ties_list)
+    all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties)),
+                                                                  max(jobs, len(dialogs) // 200)), jobs,
                                         desc="speakers: remarks", unit="part") for x in part]
-    window_pars = list(dict.fromkeys(p for w, _ in windows for p in w))
+    window_pars = list(dict.fromkeys((1 + min(i, len(text_ties) - 1), p) for w, _, i in windows for p in w))
     window_people = dict(zip(window_pars, (x for part in fork_map(
         _people_part, split_even(window_pars, max(jobs, len(window_pars) // 500)), jobs,
         desc="speakers: narration", unit="part") for x in part)))
@@ -1006,8 +1027,9 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             state.spk, state.how, addressees[d] = _play_attribution(play_rows[d], infos, by_key, finder)
             states.append(state)
             continue
-        window, gap = next(windows_it)
-        state = DialogState(infos, [c for p in window for c in window_people[p]])
+        window, gap, _ = next(windows_it)
+        state = DialogState(infos, [c for p in window for c in window_people[dialog_ties[d], p]])
+        state.ties = ties_list[dialog_ties[d]]
         state.index = d
         states.append(state)
         if gap is not None and gap <= _NARRATION_WINDOW:
@@ -1018,7 +1040,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         else:
             scenes.append([state])
     for scene in scenes:
-        attribute_scene(scene, by_key, ties)
+        attribute_scene(scene, by_key, scene[0].ties)
     narrator = name_narrator(scenes, by_key)
     if narrator:
         log.info(f"the first-person narrator is {narrator}")
@@ -1026,7 +1048,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             for state in scene:
                 state.spk = [None] * len(state.infos)
                 state.how = [None] * len(state.infos)
-            attribute_scene(scene, by_key, ties, narrator)
+            attribute_scene(scene, by_key, scene[0].ties, narrator)
     stats["narrator"] = narrator
     for scene in scenes:
         for state, addr in zip(scene, scene_addressees(scene, by_key)):

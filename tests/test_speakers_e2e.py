@@ -118,3 +118,22 @@ def test_play_gets_speakers_from_labels(tmp_path):
     assert len(spk) == sum(labelled.values())
     assert all(s["how"] == "play" and s["speaker"] for s in spk)
     assert any(s["addressee"] == "Семён" for s in spk)  # "(Семёну)" names the one spoken to
+
+
+def test_a_noun_is_tied_to_a_name_in_its_own_story_only(tmp_path):
+    # In a folder, "старик" is Пётр Ильич in the first story and nobody known in the second.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(
+        "Вечером старик Пётр Ильич сидел у окна и курил.\n"
+        "— Пётр Ильич, чаю хотите? — спросила Вера.\n— Пора спать, — сказал старик.\n", encoding="utf-8")
+    (src / "b.txt").write_text(
+        "Утром в лавку зашёл какой-то старик и долго смотрел на полки.\n"
+        "— Почём мука? — спросил старик.\n— Дорого, — ответил Семён.\n", encoding="utf-8")
+    r = sh(["make_datasets.sh", "--src-file", "src", "--out-dir", "out", "--dict-dir", "d",
+            "--stop-stage", "speakers"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in (tmp_path / "out" / "speaker_dialogs.txt").read_text(encoding="utf-8").splitlines() if x]
+    first = next(x for x in lines if "Пора спать" in x)
+    second = next(x for x in lines if "Почём мука" in x)
+    assert first.startswith("Пётр Ильич →") and not second.startswith("Пётр Ильич")
