@@ -92,7 +92,7 @@ class PovRewriter:
 
     def _remark_pronoun(self, segments):
         """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the speaker."""
-        from .time_replace import _agree
+        from .time_replace import _agree, _coordinated_verbs
 
         out = list(segments)
         for i, (kind, text) in enumerate(out):
@@ -108,6 +108,7 @@ class PovRewriter:
                 new = _agree(text[va:vb], "1per")
                 if new:
                     edits.append((va, vb, new))
+                    edits += _coordinated_verbs(text, max(b, vb), "1per")
                     self.stats["verbs_reinflected"] += 1
             for ea, eb, rep in sorted(edits, reverse=True):
                 text = text[:ea] + rep + text[eb:]

@@ -18,7 +18,6 @@ from .common import (
     KitError,
     atomic_write,
     cli_main,
-    progress,
     require_file,
     resolve_jobs,
     write_stats,
@@ -114,6 +113,9 @@ def _agree(word: str, person: str) -> str | None:
     if has_name_tag(p.tag):
         # A lower-case word read first as a name ("велит" as Велита) is a verb if it can be.
         p = next((v for v in parse_all(word.lower()) if v.tag.POS == "VERB"), p)
+    if p.tag.POS == "VERB" and "Impe" in p.tag:
+        # "хватит" read as impersonal first; with a person for subject it is personal
+        p = next((v for v in parse_all(word.lower()) if v.tag.POS == "VERB" and v.tag.person == "3per"), p)
     t = p.tag
     if t.POS != "VERB" or t.person != "3per" or t.number != "sing" or t.tense not in ("pres", "futr"):
         return None
@@ -141,7 +143,31 @@ def _find_verb(text: str, start: int, end: int, person: str):
             governed = side == 0 and dist > 0 and parse_top(words[dist - 1][2].lower()).tag.POS == "PREP"
             if top.POS in ("NOUN", "NPRO") and top.case == "nomn" and not governed:
                 break  # another subject stands in between ("в воздух" is no subject)
+    if not found:
+        # "я, нагнувшись к свече, читает": a gerund phrase set off by commas between subject and verb
+        m = _GERUND_GAP.match(text, end)
+        if m and parse_top(m.group(1).lower()).tag.POS == "GRND":
+            w = WORD.match(text, m.end())
+            new = _agree(w.group(0), person) if w else None
+            if new:
+                return w.start(), w.end(), new
     return min(found)[2] if found else None
+
+
+_GERUND_GAP = re.compile(r"\s*,\s*([^\W\d_]+)[^,.!?;:()«»\"—–]*,\s*")
+_AND_VERB = re.compile(r"\s+и\s+(?:не\s+)?([^\W\d_]+)")
+
+
+def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int, str]]:
+    """Verbs joined by "и" to the re-inflected one in the same clause: "говорю
+    я и глядит" -> "и гляжу", "не хочу войти в положение и сорит" -> "и сорю"."""
+    _, hi = _bounds(text, pos, pos)
+    out = []
+    for m in _AND_VERB.finditer(text, pos, hi):
+        new = _agree(m.group(1), person)
+        if new:
+            out.append((m.start(1), m.end(1), new))
+    return out
 
 
 def _indeclinable(name: str) -> bool:
@@ -564,6 +590,7 @@ class Replacer:
                     group, low = "nomn", PRONOUNS[mode]["nomn"]
                     if isinstance(subject, tuple):
                         edits.append(subject)  # the predicate agrees: "Вася, точно ребенок, не хочет"
+                        edits += _coordinated_verbs(text, subject[1], _PERSON[mode])
                         self.stats["verbs_reinflected"] += 1
             if _attached(text, a, low, m.group(0)) or _modifier(text, b, m.group(0)) or _title(text, a, b):
                 # "голос Ольги", "дед Иларион", "ваш Поликарп", "Г. Лаевскому": the
@@ -611,6 +638,7 @@ class Replacer:
                 verb = _find_verb(text, a, b, _PERSON[mode])
                 if verb:
                     edits.append(verb)
+                    edits += _coordinated_verbs(text, max(b, verb[1]), _PERSON[mode])
                     self.stats["verbs_reinflected"] += 1
         if not edits:
             return text
