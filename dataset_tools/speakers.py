@@ -423,6 +423,8 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
                 continue
             if info.subject is None:
                 info.subject = subj
+            elif info.subject.kind == "pronoun" and subj.kind == "name" and info.subject.gender in (None, subj.gender):
+                info.subject = subj  # "— …, — сказала она. — …, — сказала Анна": the name says who "она" is
             elif _differ(info.subject, subj):
                 info.conflict = True
         out.append(info)

@@ -333,3 +333,9 @@ def test_only_a_possible_subject_in_the_narration_is_a_pronoun_candidate(finder)
     # Remarks keep every mention: there the dative is the one spoken to.
     text = "сказал он Евгению Васильичу"
     assert people_in(text, finder.find(text), {}) == ["Базаров"]
+
+
+def test_a_later_remark_naming_the_speaker_says_who_the_pronoun_is(finder):
+    spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
+                       "— Нет, — сказала она. — Я ушла давно, — сказала Катя."], finder)
+    assert spk[1] == "Катя" and how[1] == "remark"
