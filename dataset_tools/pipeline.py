@@ -7,11 +7,14 @@ caches instead of loading and filling them again in a process per stage.
 from __future__ import annotations
 
 import importlib
+import multiprocessing as mp
+import os
+import time
 from pathlib import Path
 
 import click
 
-from .common import cli_main, log, resolve_jobs
+from .common import KitError, cli_main, log, resolve_jobs
 
 STAGES = ("prepare", "dialogs", "names", "speakers", "time", "assemble")
 MODULES = {"time": "time_replace"}
@@ -42,6 +45,56 @@ def run_stage(stage: str, args: list[str]) -> None:
     module.main(args, standalone_mode=False)
 
 
+def _meti_child(conn, out_dir: str, dict_dir: str) -> None:
+    """me/ti of the time stage, in a forked process while the speakers stage runs."""
+    os.environ["TIME_KIT_PROGRESS"] = "0"  # one progress bar at a time: the speakers stage's
+    from .time_replace import write_time
+
+    try:
+        t0 = time.perf_counter()
+        stats = write_time(out_dir, dict_dir, 1, parts=("meti",))
+        conn.send(("ok", stats, time.perf_counter() - t0))
+    except KitError as e:
+        conn.send(("error", str(e), 0.0))
+    except BaseException as e:  # noqa: BLE001 - reported by the parent, which exits non-zero
+        conn.send(("error", f"{type(e).__name__}: {e}", 0.0))
+    finally:
+        conn.close()
+
+
+def run_speakers_and_time(plan: dict[str, list[str]], out_dir: str, dict_dir: str, jobs: int) -> None:
+    """speakers, then time; me/ti (which need only the names stage) are written
+    meanwhile by a forked process, filling the core the speakers stage's
+    sequential parts leave idle. Same files as running the two in turn."""
+    from .common import write_stats
+    from .time_replace import merge_time_stats, write_time
+
+    ctx = mp.get_context("fork")
+    parent, child_conn = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_meti_child, args=(child_conn, out_dir, dict_dir), daemon=True)
+    child.start()
+    child_conn.close()
+    try:
+        log.info(f"stage speakers: {plan['speakers'][0]} (me/ti of the time stage meanwhile)")
+        run_stage("speakers", plan["speakers"][1])
+        log.info(f"stage time: {plan['time'][0]}")
+        t0 = time.perf_counter()
+        pov = write_time(out_dir, dict_dir, jobs, parts=("pov",))
+        try:
+            status, meti, seconds = parent.recv()
+        except EOFError:
+            raise KitError("the me/ti process ended without a result; re-run with STAGE=time") from None
+        if status != "ok":
+            raise KitError(f"me/ti: {meti}")
+        stats = merge_time_stats(meti, pov)
+        stats["meti_seconds_beside_speakers"] = round(seconds, 3)
+        write_stats(out_dir, "time", stats, t0)
+    finally:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
+
+
 @click.command()
 @click.option("--from", "first", type=click.Choice(STAGES), default="prepare", show_default=True)
 @click.option("--to", "last", type=click.Choice(STAGES), default="assemble", show_default=True)
@@ -64,7 +117,13 @@ def main(first, last, **o):
     if first == "prepare":
         for p in Path(o["out_dir"]).glob("stats_*.json"):
             p.unlink()  # a fresh run: no stale per-stage figures in the summary
-    for stage, what, args in stage_plan(first, last, o):
+    plan = stage_plan(first, last, o)
+    overlap = o["jobs"] > 1 and "fork" in mp.get_all_start_methods() and {"speakers", "time"} <= {s for s, _, _ in plan}
+    for stage, what, args in plan:
+        if overlap and stage in ("speakers", "time"):
+            if stage == "speakers":
+                run_speakers_and_time({s: (w, a) for s, w, a in plan}, o["out_dir"], o["dict_dir"], o["jobs"])
+            continue
         log.info(f"stage {stage}: {what}")
         run_stage(stage, args)
     run_stage("summary", ["--out-dir", o["out_dir"]])

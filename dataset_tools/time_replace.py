@@ -976,6 +976,14 @@ def _starts_predicate(rest: str) -> bool:
 _FORK_WORK = None  # (replacers, pov rewriter) the forked workers inherit
 
 
+def merge_time_stats(a: dict, b: dict) -> dict:
+    """The counts of the me/ti part and of the pov part of one time stage."""
+    out = {**a, **b}
+    for k in ("dialogs", "lines"):
+        out[k] = max(a.get(k, 0), b.get(k, 0))
+    return out
+
+
 def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
     """me/ti/pov text and counts for a list of (dialog, speaker rows)."""
     reps, pov = _FORK_WORK
@@ -1006,9 +1014,11 @@ def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
     return {m: "".join(line + "\n" for line in lines) for m, lines in text.items()}, {"stats": stats, **counts}
 
 
-def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict:
+def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: tuple = ("meti", "pov")) -> dict:
     """me/ti (and pov) dialogs; `jobs` forked workers share the dialogs (the
-    files do not depend on it: every line is rewritten on its own)."""
+    files do not depend on it: every line is rewritten on its own). `parts`:
+    "meti" (needs only the names stage) and/or "pov" (needs the speakers stage),
+    so that the pipeline can write me/ti while the speakers stage runs."""
     global _FORK_WORK
     from contextlib import ExitStack
 
@@ -1021,13 +1031,15 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict
     src = require_file(out_dir / "dialogs.jsonl", "dialogs.jsonl", "run the dialogs stage first")
     dicts = {m: load_dict(dict_path(dict_dir, m)) for m in ("me", "ti")}
     kit = {m: kit_values(out_dir, m) for m in ("me", "ti")}
-    reps = {m: Replacer(dicts[m], kit=kit[m]) for m in ("me", "ti")}
+    reps = {m: Replacer(dicts[m], kit=kit[m]) for m in ("me", "ti")} if "meti" in parts else {}
     dialogs = list(read_dialogs_jsonl(src))
     # pov_dialogs.txt needs the speakers stage; without it (an older run) there is no pov file.
     spk_path = out_dir / "speakers.jsonl"
     pov = None
     rows: list = [[None] * len(d) for d in dialogs]
-    if spk_path.exists() and characters_path(dict_dir).exists():
+    if "pov" not in parts:
+        pass
+    elif spk_path.exists() and characters_path(dict_dir).exists():
         pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"], kit)
         flat = list(read_speakers(spk_path))
         if len(flat) != sum(map(len, dialogs)):
@@ -1047,7 +1059,7 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict
     stats: Counter[str] = Counter()
     counts: dict[str, Counter] = defaultdict(Counter)
     with ExitStack() as stack:
-        modes = ("me", "ti", "pov") if pov else ("me", "ti")
+        modes = (*reps, "pov") if pov else tuple(reps)
         files = {m: stack.enter_context(atomic_write(out_dir / f"{m}_dialogs.txt")) for m in modes}
         for text, part in fork_map(_time_chunk, chunks, jobs, desc="time", unit="chunk"):
             for m, f in files.items():
@@ -1056,7 +1068,9 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> dict
             for m, c in part.items():
                 counts[m].update(c)
     _FORK_WORK = None
-    out = {"dialogs": 0, "changed_me": 0, "changed_ti": 0, "lines": 0}
+    out = {"dialogs": 0, "lines": 0}
+    if reps:
+        out.update(changed_me=0, changed_ti=0)
     if pov:
         out.update(pov_lines=0, pov_changed=0, pov_dialogs_changed=0, dialogs_all_speakers=0)
     out.update(stats)

@@ -70,3 +70,23 @@ def test_speakers_same_with_two_workers(sample_run, tmp_path):
     write_speakers(two, two, jobs=2)
     for name in ("speakers.jsonl", "speaker_dialogs.txt", "characters.py"):
         assert (two / name).read_bytes() == (sample_run / name).read_bytes()
+
+
+def test_whole_pipeline_same_with_two_jobs(sample_run, tmp_path, root):
+    """--jobs 2 forks NER, the time stage, and me/ti beside the speakers stage."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, jobs in ((one, "1"), (two, "2")):
+        r = subprocess.run([sys.executable, "-m", "dataset_tools.pipeline", "--src", str(root / "data/sample/raw.txt"),
+                            "--out-dir", str(out), "--dict-dir", str(out), "--jobs", jobs],
+                           cwd=root, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    assert "me/ti of the time stage meanwhile" in r.stderr
+    for name in ("dict_me.py", "names.json", "characters.py", "speakers.jsonl", "me_dialogs.txt", "ti_dialogs.txt",
+                 "pov_dialogs.txt", "dataset.txt", "dataset_val.txt"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    s1 = json.loads((one / "stats_time.json").read_text(encoding="utf-8"))
+    s2 = json.loads((two / "stats_time.json").read_text(encoding="utf-8"))
+    for s in (s1, s2):
+        s.pop("seconds")
+    s2.pop("meti_seconds_beside_speakers")
+    assert s1 == s2
