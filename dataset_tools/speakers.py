@@ -80,6 +80,8 @@ _PAIR_GENDER = False
 # Only a name that can be a subject (nominative) in the narration before a dialog is a candidate for
 # its "он"/"она": "рассказал слышанное от Катавасова" does not bring in Катавасов as a speaker.
 _CONTEXT_SUBJECTS = True
+_NARRATION_GENDERS = True  # past verbs right after a name in the narration vote for its gender, as remark verbs do
+_UNSURE_GENDER_BLOCKS = True  # a character of unknown gender nearby stops "сказала она" (found by the POV judges)
 # A noun is tied to a name it stands right before at least this often in its text (2: on the gold the same
 # precision, -3 right nouns; on the Chekhov folder it drops some wrong ties, "доктора Пашка", and more right ones).
 _TIE_MIN = 1
@@ -441,6 +443,11 @@ def _gender_ok(char: Character | None, gender: str | None) -> bool:
     return char is not None and (gender is None or char.gender in ("?", gender))
 
 
+def _unsure_gender(c: str, chars: dict, banned: set) -> bool:
+    """A character of unknown gender nearby (`Сафо`) may be the "он"/"она": no guess past them."""
+    return _UNSURE_GENDER_BLOCKS and c in chars and chars[c].gender == "?" and c not in banned
+
+
 def _noun_person(c: str, gender: str | None) -> bool:
     return c.startswith("~") and (gender is None or c.endswith("|" + gender))
 
@@ -541,14 +548,14 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
             else:
                 cands = {c for c in seen if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
                 cands -= banned
-                nouns = {c for c in seen if _blocks(c, s.gender)}
+                nouns = {c for c in seen if _blocks(c, s.gender) or _unsure_gender(c, chars, banned)}
             p, steps = d.prev, 0
             while not cands and not nouns and p is not None and steps < _PRONOUN_MEMORY:
                 # Nobody of that gender since the dialog before: one who took part in it.
                 old = p.context + [c for k, x in enumerate(p.infos) for c in x.remark_chars + [p.spk[k]] if c]
                 cands = {c for c in old if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
                 cands -= banned
-                nouns = {c for c in old if _blocks(c, s.gender)}
+                nouns = {c for c in old if _blocks(c, s.gender) or _unsure_gender(c, chars, banned)}
                 p, steps = p.prev, steps + 1
             if len(cands) == 1 and not nouns:
                 d.spk[i], d.how[i] = cands.pop(), "pronoun"
@@ -830,6 +837,28 @@ def verb_genders(dialogs, finder_forms: MentionFinder) -> dict[str, Counter]:
     return out
 
 
+_PAST_AFTER_NAME = re.compile(r"\s+(?:(?:ещё|еще|уже|вдруг|тоже|также|опять|снова|тут|тогда|сразу|громко|тихо|весело|"
+                              r"вежливо|молча|быстро|медленно|веселее|громче|тише)\s+){0,2}([а-яё]+)")
+
+
+def narration_genders(paragraphs, finder: MentionFinder) -> dict[str, Counter]:
+    """Per character: the genders of past-tense verbs right after its name in
+    the narration (`Сафо еще веселее засмеялась`), for names the remarks
+    never give a verb to."""
+    out: dict[str, Counter] = defaultdict(Counter)
+    for text in paragraphs:
+        for mn in finder.find(text):
+            if len(mn.chars) != 1 or "nomn" not in mn.groups:
+                continue
+            m = _PAST_AFTER_NAME.match(text, mn.end)
+            if not m:
+                continue
+            t = parse_top(m.group(1)).tag
+            if t.POS == "VERB" and t.tense == "past" and t.number == "sing" and t.gender in _GENDER:
+                out[next(iter(mn.chars))][_GENDER[t.gender]] += 1
+    return out
+
+
 def apply_verb_genders(chars: list[Character], genders: dict[str, Counter]) -> None:
     """A gender the name leaves open comes from the remark verbs (`сказала`);
     a clear majority of verbs also overrules the name's."""
@@ -958,9 +987,14 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         names = {**remark_names(dialogs, names), **names}
         chars = initial_characters(names, play)
         finder = MentionFinder(chars, names)  # genders do not change the index
-        apply_verb_genders(chars, verb_genders(dialogs, finder))
-    by_key = {c.key: c for c in chars}
     paragraphs = (out_dir / "paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    if not edited:
+        votes = verb_genders(dialogs, finder)
+        if _NARRATION_GENDERS:
+            for key, c in narration_genders((p for p in paragraphs if p and not is_replica(p)), finder).items():
+                votes.setdefault(key, Counter()).update(c)
+        apply_verb_genders(chars, votes)
+    by_key = {c.key: c for c in chars}
     if not edited:
         merged = full_name_ties((p for p in paragraphs if p), finder, by_key)
         if merged:

@@ -339,3 +339,22 @@ def test_a_later_remark_naming_the_speaker_says_who_the_pronoun_is(finder):
     spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
                        "— Нет, — сказала она. — Я ушла давно, — сказала Катя."], finder)
     assert spk[1] == "Катя" and how[1] == "remark"
+
+
+def test_narration_verbs_vote_for_a_gender(finder):
+    from dataset_tools.speakers import narration_genders
+
+    votes = narration_genders(["Катя ещё веселее засмеялась.", "Потом Базаров ушёл.", "Кате стало скучно."], finder)
+    assert votes["Катя"] == {"f": 1} and votes["Базаров"] == {"m": 1}
+
+
+def test_a_character_of_unknown_gender_nearby_stops_the_pronoun():
+    from dataset_tools.speakers import MentionFinder
+
+    chars = CHARS + [Character("Сафо", ["Сафо"], "?")]
+    by_key = {c.key: c for c in chars}
+    f = MentionFinder(chars, {})
+    dialog = [split_replica("— Не теперь же, — сказала она.")]
+    infos = analyse(dialog, f, by_key, {})
+    assert attribute(infos, ["Катя"], by_key, {})[0] == ["Катя"]
+    assert attribute(infos, ["Катя", "Сафо"], by_key, {})[0] == [None]
