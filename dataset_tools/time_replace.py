@@ -877,9 +877,11 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     p = next((p for p in parse_all(word) if p.tag.POS == "NPRO"), None)
     if (word == "это" and len(words) == 1) or (
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
-        # the subject: nothing after it needs the comma; "Что ты, Наташа, полно!" is an exclamation
+        # the subject: nothing after it needs the comma; "Что ты, Наташа, полно!" is an exclamation,
+        # "Что ты, Дуняша, такая бледная?" a question about her
         if len(words) == 2 and words[0] == "что":
-            return False
+            nxt = WORD.match(rest)
+            return bool(nxt) and parse_top(nxt.group(0).lower()).tag.POS in ("ADJF", "ADJS", "PRTF", "PRTS")
         # "Понимаешь ли ты, Ваня, что..." : a clause with its verb ends at the comma
         nxt = WORD.match(rest)
         if nxt and nxt.group(0).lower() in _SUBORDINATORS | {"а", "но", "однако", "зато"}:
@@ -917,6 +919,13 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         return not after or after[0].lower() not in _QUESTION_WORDS
     if t.mood == "impr" or t.POS in ("CONJ", "INTJ") or nw in _SUBORDINATORS:
         return False
+    if p and p.normal_form in _PERSONAL_LEMMAS and t.POS == "PREP" and len(words) > 1 and any(
+            parse_top(w).tag.POS == "VERB" for w in words[:-1]):
+        # "Ответь мне, Ваня, на один вопрос": the verb's next object; but "Скажи мне, Ваня, о чём…"
+        # opens a clause, and "с тобой, Ваня, с тобой" repeats itself
+        after = WORD.findall(rest)[1:2]
+        repeat = rest.lower().startswith(" ".join(before.lower().split()[-2:]).rstrip(","))
+        return not repeat and (not after or after[0].lower() not in _QUESTION_WORDS)
     if p and p.normal_form in _PERSONAL_LEMMAS:
         # an object pronoun: "у тебя, Кузьма, твою нагайку"; not before a particle, an adverb
         # or a repeated phrase: "у тебя, Ваня, вот что", "с тобой, Ваня, с тобой"
