@@ -858,8 +858,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     займусь". The comma stays before a parenthetical ("Вы, говорю, должны"),
     after an interjection or an imperative ("Да, что вы", "Послушай, это"),
     and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
-    if not before.endswith(",") or re.match(r"[^\W\d_]+,", rest):
-        return False
+    lone = re.match(r"([^\W\d_]+),", rest)
+    if not before.endswith(",") or (lone and parse_top(lone.group(1).lower()).tag.mood != "impr"):
+        return False  # "Вы, говорю, должны": a parenthetical word; "Ты же, Ваня, смотри, чтобы…" is not
     sentence = _SENT_STOP.split(before[:-1])[-1]
     # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
     sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
@@ -913,6 +914,13 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if wt.mood == "impr" and t.POS in ("ADJF", "PRTF") and all(
             x.tag.case != "nomn" for x in parse_all(nw) if x.tag.POS in ("ADJF", "PRTF")):
         return True  # "Допросите, Сергей Петрович, других свидетелей": an object's adjective
+    if wt.POS in ("INFN", "VERB") and wt.mood != "impr" and t.POS == "PREP":
+        # "Что мне делать, Ваня, от одышки?" -> "делать от одышки"; but "Помнишь, Ваня, у нас
+        # говорили" and "Не знаю, Ваня, в нём всё…" open a clause of their own
+        clause = [w.lower() for w in WORD.findall(re.split(r"[,.!?;:…]", rest)[0])]
+        return not any(parse_top(w).tag.POS in ("VERB", "ADJS", "PRTS") or (
+            parse_top(w).tag.POS in ("NPRO", "NOUN") and parse_top(w).tag.case == "nomn") for w in clause[1:]) \
+            and not (clause[1:2] and clause[1] in _QUESTION_WORDS)
     if wt.mood == "impr" and t.POS == "PREP":
         # "пошли, Сережа, за коньяком"; but "Послушай, Ваня, в чем дело"
         after = WORD.findall(rest)[1:2]
