@@ -92,7 +92,7 @@ class PovRewriter:
 
     def _remark_pronoun(self, segments):
         """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the speaker."""
-        from .time_replace import _agree, _coordinated_verbs
+        from .time_replace import _agree, _coordinated_verbs, _same_person
 
         out = list(segments)
         for i, (kind, text) in enumerate(out):
@@ -102,6 +102,11 @@ class PovRewriter:
             if s is None or s.kind != "pronoun" or s.span is None:
                 continue
             _, a, b = s.span
+            if _same_person(text, a, b, "me"):
+                # "обратился он ко мне" in a first-person novel: "мне" is the narrator, and
+                # "обратился я ко мне" would be nonsense (the clash rule of TiMe)
+                self.stats["remark_pronouns_clash_kept"] += 1
+                break
             edits = [(a, b, "Я" if text[a:b][:1].isupper() else "я")]
             if s.verb is not None:
                 _, va, vb = s.verb

@@ -39,6 +39,8 @@ def pov():
     # the clash keep: a pronoun of the same person already in the sentence
     ("— Мне Базаров всё рассказал, — сказала Катя.", "Базаров", None,
      "<char>Мне Базаров всё рассказал (сказала Катя)"),
+    # ... and a first-person narrator's "мне" in the remark keeps its pronoun
+    ("— Садитесь, — обратился он ко мне.", "Базаров", None, "<char>Садитесь (обратился он ко мне)"),
     # an addressee known only as the other one of a talk of two: names stay
     ("— Тише! Аркадий спит, — шепнула Катя.", "Катя", "Аркадий", "<char>Тише! Аркадий спит (шепнула я)"),
 ])
