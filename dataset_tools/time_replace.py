@@ -107,9 +107,12 @@ def _is_intro(text: str, start: int, end: int, group: str | None) -> bool:
 
 
 @functools.lru_cache(maxsize=100_000)
-def _agree(word: str, person: str) -> str | None:
-    """Re-inflects a present/future 3rd-person singular verb, else None."""
+def _agree(word: str, person: str, verb_expected: bool = False) -> str | None:
+    """Re-inflects a present/future 3rd-person singular verb, else None.
+    `verb_expected`: a verb reading wins over a likelier noun ("и сорит")."""
     p = parse_top(word.lower())
+    if verb_expected and p.tag.POS != "VERB":
+        p = next((v for v in parse_all(word.lower()) if v.tag.POS == "VERB" and v.tag.person == "3per"), p)
     if has_name_tag(p.tag):
         # A lower-case word read first as a name ("велит" as Велита) is a verb if it can be.
         p = next((v for v in parse_all(word.lower()) if v.tag.POS == "VERB"), p)
@@ -164,7 +167,7 @@ def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int,
     _, hi = _bounds(text, pos, pos)
     out = []
     for m in _AND_VERB.finditer(text, pos, hi):
-        new = _agree(m.group(1), person)
+        new = _agree(m.group(1), person, verb_expected=True)
         if new:
             out.append((m.start(1), m.end(1), new))
     return out
