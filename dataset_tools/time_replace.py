@@ -853,6 +853,18 @@ _PLACE_TIME = {"тут", "там", "здесь", "теперь", "сейчас",
                "пока", "нынче", "давеча", "сначала", "сперва"}
 
 
+_PERSON_OF = {"я": ("1per", "sing"), "ты": ("2per", "sing"), "он": ("3per", "sing"), "она": ("3per", "sing"),
+              "мы": ("1per", "plur"), "вы": ("2per", "plur"), "они": ("3per", "plur")}
+
+
+def _predicate_of(before: str, word: str) -> bool:
+    """`word` is a finite verb agreeing with the personal pronoun that ends `before`."""
+    last = WORD.findall(before)[-1:]
+    want = _PERSON_OF.get(last[0].lower()) if last else None
+    t = parse_top(word.lower()).tag
+    return bool(want) and t.POS == "VERB" and (t.person, t.number) == want
+
+
 def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     """Whether removing an address from inside a phrase takes the comma before
     it too: "Ты, Матрена, не плачь" -> "Ты не плачь", "у тебя, Кузьма, твою
@@ -862,11 +874,19 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     after an interjection or an imperative ("Да, что вы", "Послушай, это"),
     and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
     lone = re.match(r"([^\W\d_]+),", rest)
-    if not before.endswith(",") or (lone and parse_top(lone.group(1).lower()).tag.mood != "impr"):
-        return False  # "Вы, говорю, должны": a parenthetical word; "Ты же, Ваня, смотри, чтобы…" is not
+    if not before.endswith(",") or (lone and parse_top(lone.group(1).lower()).tag.mood != "impr"
+                                    and not _predicate_of(before, lone.group(1))):
+        # "Вы, говорю, должны": a parenthetical word; "Ты же, Ваня, смотри, чтобы…" and
+        # "что ты, Маша, плачешь, …" are not
+        return False
     sentence = _SENT_STOP.split(before[:-1])[-1]
     # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
     sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
+    head = re.match(r"\s*([^\W\d_]+)\s*,\s*", sentence)
+    last = WORD.findall(sentence)[-1:]
+    if head and parse_top(head.group(1).lower()).tag.POS in ("INTJ", "PRCL", "CONJ") and last and \
+            last[0].lower() in _PERSON_OF and "," not in sentence[head.end():]:
+        sentence = sentence[head.end():]  # "Ну, что ты, Маша, плачешь": the interjection is no clause
     if "," in sentence:
         return False  # the comma may close a clause: "как вы, Ксения Абрамовна, я готов"
     words = [w.lower() for w in WORD.findall(sentence)]
@@ -885,7 +905,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         # "Что ты, Дуняша, такая бледная?" a question about her
         if len(words) == 2 and words[0] == "что":
             nxt = WORD.match(rest)
-            return bool(nxt) and parse_top(nxt.group(0).lower()).tag.POS in ("ADJF", "ADJS", "PRTF", "PRTS")
+            return bool(nxt) and (parse_top(nxt.group(0).lower()).tag.POS in ("ADJF", "ADJS", "PRTF", "PRTS")
+                                  or _predicate_of(before, nxt.group(0)))
         # "Понимаешь ли ты, Ваня, что..." : a clause with its verb ends at the comma
         nxt = WORD.match(rest)
         if nxt and nxt.group(0).lower() in _SUBORDINATORS | {"а", "но", "однако", "зато"}:
