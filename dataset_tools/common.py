@@ -77,6 +77,19 @@ def write_stats(out_dir: str | os.PathLike, stage: str, stats: dict, started: fl
     write_json(Path(out_dir) / f"stats_{stage}.json", stats)
 
 
+def iter_jsonl(path: str | os.PathLike, hint: str = ""):
+    """(line number, object) for each non-empty line; a line that is no JSON is
+    a one-line KitError naming the file and line (and `hint`, how to fix it)."""
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield n, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise KitError(f"{path}:{n}: not JSON ({e.msg})" + (f"; {hint}" if hint else "")) from None
+
+
 def require_file(path: str | os.PathLike, what: str, hint: str) -> Path:
     p = Path(path)
     if not p.exists():
@@ -109,18 +122,44 @@ def resolve_jobs(jobs: int) -> int:
     return jobs
 
 
-def fork_map(func, chunks: list, jobs: int, **progress_kw):
-    """func over chunks, results in order; in `jobs` forked workers that inherit
-    the parent's loaded models and caches. One job, one chunk, or no fork
-    (Windows) run here, with the same results."""
+def jobs_option(func):
+    """The --jobs option of the stages that fork workers."""
+    return click.option("--jobs", type=click.IntRange(0), default=0,
+                        help="Worker processes (0: one per core, at most 4).")(func)
+
+
+def can_fork() -> bool:
+    """Forked workers inherit loaded models; where there is no fork (Windows) work runs in one process."""
     import multiprocessing as mp
 
-    jobs = min(jobs, len(chunks))
-    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
-        yield from progress((func(c) for c in chunks), total=len(chunks), **progress_kw)
-        return
-    with mp.get_context("fork").Pool(jobs) as pool:
-        yield from progress(pool.imap(func, chunks), total=len(chunks), **progress_kw)
+    return "fork" in mp.get_all_start_methods()
+
+
+_SHARED = None  # what fork_map's workers read with shared(): set before forking, never pickled
+
+
+def shared():
+    """The `shared` object of the fork_map call this worker (or this process) runs for."""
+    return _SHARED
+
+
+def fork_map(func, chunks: list, jobs: int, shared=None, **progress_kw):
+    """func over chunks, results in order; in `jobs` forked workers that inherit
+    the parent's loaded models and caches, and `shared` (read with shared()).
+    One job, one chunk, or no fork run here, with the same results."""
+    import multiprocessing as mp
+
+    global _SHARED
+    _SHARED = shared
+    try:
+        jobs = min(jobs, len(chunks))
+        if jobs <= 1 or not can_fork():
+            yield from progress((func(c) for c in chunks), total=len(chunks), **progress_kw)
+            return
+        with mp.get_context("fork").Pool(jobs) as pool:
+            yield from progress(pool.imap(func, chunks), total=len(chunks), **progress_kw)
+    finally:
+        _SHARED = None
 
 
 def split_even(items: list, n: int) -> list[list]:

@@ -22,10 +22,12 @@ import click
 from .common import (
     cli_main,
     fork_map,
+    jobs_option,
     log,
     progress,
     require_file,
     resolve_jobs,
+    shared,
     split_even,
     write_json,
     write_stats,
@@ -536,24 +538,20 @@ def animal_forms(forms, paragraphs) -> set[str]:
     return {f for f in forms if _stem(f.split()[0]) in bad}
 
 
-_FORK_TAGGER = None  # the NER tagger forked workers inherit (never pickled)
-
+# fork_map workers: the NER tagger, or (texts, finder) and (texts, matcher), come as shared().
 
 def _ner_batch(texts: list[str]):
-    return ner_name_words(texts, _FORK_TAGGER)
-
-
-_FORK_STATE: dict = {}  # texts, finder, matcher: what the find/count workers inherit
+    return ner_name_words(texts, shared())
 
 
 def _find_part(idx: list[int]) -> set[str]:
-    texts, finder = _FORK_STATE["texts"], _FORK_STATE["finder"]
+    texts, finder = shared()
     return {form for t in idx for _, _, form in finder.occurrences(texts[t])}
 
 
 def _count_part(idx: list[int]) -> list[tuple[int, int, int, str, str | None]]:
     """(text, start, end, form, case group by a context rule or None) per match, in order."""
-    texts, matcher = _FORK_STATE["texts"], _FORK_STATE["matcher"]
+    texts, matcher = shared()
     out = []
     for t in idx:
         for m in matcher.finditer(texts[t]):
@@ -567,7 +565,6 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     are votes: 2 for a context rule, 1 for a tagger guess. `paragraphs` (the
     whole book, narration too) rules out animals. `jobs` worker processes
     share the NER batches (the result does not depend on it)."""
-    global _FORK_TAGGER
     tagger = tagger or load_ner()
     finder = NameFinder()
     dialogs = list(dialogs) if not isinstance(dialogs, list) else dialogs
@@ -577,21 +574,19 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     # Sorting by length keeps slovnet's padded batches short.
     ner_texts = sorted((t for t in texts if has_name_candidate(t)), key=len)
     # Forked after the candidate check, the workers inherit its pymorphy3 caches.
-    _FORK_TAGGER = tagger
     batches = [ner_texts[i:i + batch] for i in range(0, len(ner_texts), batch)]
-    for found in fork_map(_ner_batch, batches, jobs, desc="names: NER", unit="batch"):
+    for found in fork_map(_ner_batch, batches, jobs, shared=tagger, desc="names: NER", unit="batch"):
         for forms, other in found:
             finder.add_ner(forms, other)
-    _FORK_TAGGER = None
     parts = split_even(list(range(len(texts))), max(jobs, len(texts) // 1000))
-    _FORK_STATE.update(texts=texts, finder=finder)
-    found = set().union(*fork_map(_find_part, parts, jobs, desc="names: find", unit="part"))
+    found = set().union(*fork_map(_find_part, parts, jobs, shared=(texts, finder), desc="names: find", unit="part"))
     # Count and judge every place the time stage will replace, sentence starts
     # included, so the dictionary's case is decided where it is used.
-    _FORK_STATE["matcher"] = build_matcher(found)
+    matcher = build_matcher(found)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
-    for hits in fork_map(_count_part, parts if _FORK_STATE["matcher"] else [], jobs, desc="names: count", unit="part"):
+    for hits in fork_map(_count_part, parts if matcher else [], jobs, shared=(texts, matcher),
+                         desc="names: count", unit="part"):
         for t, start, end, form, g in hits:
             text = texts[t]
             info = forms.setdefault(form, {"count": 0, "groups": Counter(),
@@ -602,7 +597,6 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
                 info["groups"][g] += 2  # a rule outweighs one tagger guess
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
-    _FORK_STATE.clear()
     for form in animal_forms(forms, paragraphs or ()):
         del forms[form]  # "Азорка", "Каштанка": a dog, not a person
     for form in [f for f in forms if is_plural_only(f)]:
@@ -674,7 +668,7 @@ def read_names(out_dir: str | Path) -> dict[str, dict] | None:
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes for NER (0: one per core, at most 4).")
+@jobs_option
 @cli_main
 def main(out_dir, dict_dir, jobs):
     """Find person names and write dict_me.py / dict_ti.py."""

@@ -14,9 +14,17 @@ from pathlib import Path
 
 import click
 
-from .common import KitError, cli_main, log, resolve_jobs
+from .common import (
+    KitError,
+    can_fork,
+    cli_main,
+    jobs_option,
+    log,
+    resolve_jobs,
+    write_stats,
+)
+from .summary import STAGES
 
-STAGES = ("prepare", "dialogs", "names", "speakers", "time", "assemble")
 MODULES = {"time": "time_replace"}
 
 
@@ -62,11 +70,10 @@ def _meti_child(conn, out_dir: str, dict_dir: str) -> None:
         conn.close()
 
 
-def run_speakers_and_time(plan: dict[str, list[str]], out_dir: str, dict_dir: str, jobs: int) -> None:
+def run_speakers_and_time(plan: dict[str, tuple[str, list[str]]], out_dir: str, dict_dir: str, jobs: int) -> None:
     """speakers, then time; me/ti (which need only the names stage) are written
     meanwhile by a forked process, filling the core the speakers stage's
     sequential parts leave idle. Same files as running the two in turn."""
-    from .common import write_stats
     from .time_replace import merge_time_stats, write_time
 
     ctx = mp.get_context("fork")
@@ -106,7 +113,7 @@ def run_speakers_and_time(plan: dict[str, list[str]], out_dir: str, dict_dir: st
 @click.option("--base-name", default="dataset", show_default=True)
 @click.option("--val-share", type=click.FloatRange(0, 1), default=0.02, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
+@jobs_option
 @cli_main
 def main(first, last, **o):
     """Run the stages FIRST..LAST, then print the summary."""
@@ -118,7 +125,7 @@ def main(first, last, **o):
         for p in Path(o["out_dir"]).glob("stats_*.json"):
             p.unlink()  # a fresh run: no stale per-stage figures in the summary
     plan = stage_plan(first, last, o)
-    overlap = o["jobs"] > 1 and "fork" in mp.get_all_start_methods() and {"speakers", "time"} <= {s for s, _, _ in plan}
+    overlap = o["jobs"] > 1 and can_fork() and {"speakers", "time"} <= {s for s, _, _ in plan}
     for stage, what, args in plan:
         if overlap and stage in ("speakers", "time"):
             if stage == "speakers":

@@ -37,6 +37,18 @@ class PovRewriter:
         self._replacers: dict = {}
         self.stats: Counter[str] = Counter()
 
+    def counts(self) -> Counter[str]:
+        """Its own counts and those of the replacers it made."""
+        out = Counter(self.stats)
+        for r in self._replacers.values():
+            out.update(r.stats)
+        return out
+
+    def reset_counts(self) -> None:
+        self.stats.clear()
+        for r in self._replacers.values():
+            r.stats.clear()
+
     @classmethod
     def from_run(cls, out_dir: str | Path, dict_dir: str | Path, me: dict[str, str], ti: dict[str, str],
                  kit: dict[str, dict | None] | None = None):

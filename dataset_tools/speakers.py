@@ -46,8 +46,8 @@ from .characters import (
     Character, alias_index, compatible_genders, build_characters, characters_edited, characters_path,
     inflections, load_characters, nominative, write_characters,
 )
-from .common import (KitError, atomic_write, cli_main, fork_map, log, progress, require_file, resolve_jobs, split_even,
-                     write_json, write_stats)
+from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
+                     shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl
 from .morph import WORD, parse_all, parse_top
 from .names import GROUP_OF_CASE, case_groups, read_names
@@ -959,16 +959,15 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
     return build_characters(counts)
 
 
-_FORK_SPEAKERS = None  # (finder, characters, ties) the forked workers inherit
-
+# fork_map workers: (finder, characters, the list of noun-tie tables) come as shared().
 
 def _analyse_part(dialogs: list[tuple[list, int]]) -> list[list[ReplicaInfo]]:
-    finder, by_key, ties_list = _FORK_SPEAKERS
+    finder, by_key, ties_list = shared()
     return [analyse(d, finder, by_key, ties_list[t]) for d, t in dialogs]
 
 
 def _people_part(paragraphs: list[tuple[int, str]]) -> list[list[str]]:
-    finder, _, ties_list = _FORK_SPEAKERS
+    finder, _, ties_list = shared()
     return [people_in(p, finder.find(p), ties_list[t], subjects=_CONTEXT_SUBJECTS) for t, p in paragraphs]
 
 
@@ -1012,7 +1011,6 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     windows = list(_prose_windows(prose_texts))
     if len(windows) != sum(r is None for r in play_rows):
         windows = [([], None, 0)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
-    windows_it = iter(windows)
     ties = noun_ties((p for p in paragraphs if p), finder)
     own: dict[str, str] = {}  # a lower-case alias in characters.py is a noun for that one person
     for c in chars:
@@ -1033,25 +1031,20 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             own[c.aliases[0]] = ties[c.aliases[0]] = c.key
     # A noun tied to a name holds in its own story only: in a folder, "дама"
     # of one story is nobody of the next (a play's dialogs use the whole book's).
-    text_ties = [{**noun_ties(text, finder), **own} for text in prose_texts] or [ties]
-    dialog_ties = [0] * len(dialogs)  # index into ties_list
-    ties_list = [ties, *text_ties]
-    windows_of = iter(windows)
-    for d, r in enumerate(play_rows):
-        if r is None:
-            dialog_ties[d] = 1 + min(next(windows_of)[2], len(text_ties) - 1)
+    # ties_list[0] is the whole book's table, ties_list[1 + i] the i-th prose text's.
+    ties_list = [ties, *[{**noun_ties(text, finder), **own} for text in prose_texts]]
+    window_of = dict(zip((d for d, r in enumerate(play_rows) if r is None), windows))
+    dialog_ties = [min(1 + window_of[d][2], len(ties_list) - 1) if d in window_of else 0 for d in range(len(dialogs))]
     # The per-dialog reading and the narration's people do not depend on each
     # other: forked workers share them; attribution below runs in order.
-    global _FORK_SPEAKERS
-    _FORK_SPEAKERS = (finder, by_key, ties_list)
+    work = (finder, by_key, ties_list)
     all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties)),
                                                                   max(jobs, len(dialogs) // 200)), jobs,
-                                        desc="speakers: remarks", unit="part") for x in part]
-    window_pars = list(dict.fromkeys((1 + min(i, len(text_ties) - 1), p) for w, _, i in windows for p in w))
+                                        shared=work, desc="speakers: remarks", unit="part") for x in part]
+    window_pars = list(dict.fromkeys((dialog_ties[d], p) for d, (w, _, _) in window_of.items() for p in w))
     window_people = dict(zip(window_pars, (x for part in fork_map(
-        _people_part, split_even(window_pars, max(jobs, len(window_pars) // 500)), jobs,
+        _people_part, split_even(window_pars, max(jobs, len(window_pars) // 500)), jobs, shared=work,
         desc="speakers: narration", unit="part") for x in part)))
-    _FORK_SPEAKERS = None
     stats: dict = {"replicas": 0, "with_speaker": 0, "with_addressee": 0, "how": Counter(),
                    "dialogs": len(dialogs), "dialogs_all_known": 0}
     states: list[DialogState] = []
@@ -1065,7 +1058,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             state.spk, state.how, addressees[d] = _play_attribution(play_rows[d], infos, by_key, finder)
             states.append(state)
             continue
-        window, gap, _ = next(windows_it)
+        window, gap, _ = window_of[d]
         state = DialogState(infos, [c for p in window for c in window_people[dialog_ties[d], p]])
         state.ties = ties_list[dialog_ties[d]]
         state.index = d
@@ -1190,13 +1183,7 @@ def read_speakers(path: str | Path) -> list[dict]:
     """speakers.jsonl, checked line by line."""
     path = Path(path)
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise KitError(f"{path}:{n}: not JSON ({e.msg}); {_RERUN}") from None
+    for n, row in iter_jsonl(path, _RERUN):
         if not isinstance(row, dict) or not isinstance(row.get("dialog"), int) or "speaker" not in row:
             raise KitError(f'{path}:{n}: expected {{"dialog": n, "speaker": ...}}; {_RERUN}')
         rows.append(row)
@@ -1206,7 +1193,7 @@ def read_speakers(path: str | Path) -> list[dict]:
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
+@jobs_option
 @cli_main
 def main(out_dir, dict_dir, jobs):
     """Decide who says each replica and to whom; write characters.py, speakers.jsonl, speaker_dialogs.txt."""

@@ -18,8 +18,12 @@ from .common import (
     KitError,
     atomic_write,
     cli_main,
+    fork_map,
+    jobs_option,
     require_file,
     resolve_jobs,
+    shared,
+    split_even,
     write_stats,
 )
 from .dialogs import read_dialogs_jsonl
@@ -942,9 +946,10 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         # "Что мне делать, Ваня, от одышки?" -> "делать от одышки"; but "Помнишь, Ваня, у нас
         # говорили" and "Не знаю, Ваня, в нём всё…" open a clause of their own
         clause = [w.lower() for w in WORD.findall(re.split(r"[,.!?;:…]", rest)[0])]
-        return not any(parse_top(w).tag.POS in ("VERB", "ADJS", "PRTS") or (
-            parse_top(w).tag.POS in ("NPRO", "NOUN") and parse_top(w).tag.case == "nomn") for w in clause[1:]) \
-            and not (clause[1:2] and clause[1] in _QUESTION_WORDS)
+        tags = [parse_top(w).tag for w in clause[1:]]
+        own_clause = any(t.POS in ("VERB", "ADJS", "PRTS") or (t.POS in ("NPRO", "NOUN") and t.case == "nomn")
+                         for t in tags)
+        return not own_clause and not (clause[1:2] and clause[1] in _QUESTION_WORDS)
     if wt.mood == "impr" and t.POS == "PREP":
         # "пошли, Сережа, за коньяком"; but "Послушай, Ваня, в чем дело"
         after = WORD.findall(rest)[1:2]
@@ -1014,9 +1019,6 @@ def _starts_predicate(rest: str) -> bool:
     return False
 
 
-_FORK_WORK = None  # (replacers, pov rewriter) the forked workers inherit
-
-
 def merge_time_stats(a: dict, b: dict) -> dict:
     """The counts of the me/ti part and of the pov part of one time stage."""
     out = {**a, **b}
@@ -1026,10 +1028,14 @@ def merge_time_stats(a: dict, b: dict) -> dict:
 
 
 def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
-    """me/ti/pov text and counts for a list of (dialog, speaker rows)."""
-    reps, pov = _FORK_WORK
-    for r in list(reps.values()) + ([pov] + list(pov._replacers.values()) if pov else []):
-        r.stats.clear()  # a worker (or the next chunk) reports only its own counts
+    """me/ti/pov text and counts for a list of (dialog, speaker rows); the
+    replacers and the pov rewriter come as fork_map's shared()."""
+    reps, pov = shared()
+    # a worker (or the next chunk) reports only its own counts
+    for r in reps.values():
+        r.stats.clear()
+    if pov:
+        pov.reset_counts()
     text = {m: [] for m in (*reps, "pov")}
     stats: Counter[str] = Counter()
     for dialog, rows in chunk:
@@ -1049,9 +1055,7 @@ def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
             text["pov"] += [render_char(r) for r in new] + [""]
     counts = {m: Counter(r.stats) for m, r in reps.items()}
     if pov:
-        counts["pov"] = Counter(pov.stats)
-        for r in pov._replacers.values():
-            counts["pov"].update(r.stats)
+        counts["pov"] = pov.counts()
     return {m: "".join(line + "\n" for line in lines) for m, lines in text.items()}, {"stats": stats, **counts}
 
 
@@ -1060,11 +1064,9 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: 
     files do not depend on it: every line is rewritten on its own). `parts`:
     "meti" (needs only the names stage) and/or "pov" (needs the speakers stage),
     so that the pipeline can write me/ti while the speakers stage runs."""
-    global _FORK_WORK
     from contextlib import ExitStack
 
     from .characters import characters_path
-    from .common import fork_map, split_even
     from .pov import PovRewriter
     from .speakers import read_speakers
 
@@ -1078,9 +1080,8 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: 
     spk_path = out_dir / "speakers.jsonl"
     pov = None
     rows: list = [[None] * len(d) for d in dialogs]
-    if "pov" not in parts:
-        pass
-    elif spk_path.exists() and characters_path(dict_dir).exists():
+    has_speakers = spk_path.exists() and characters_path(dict_dir).exists()
+    if "pov" in parts and has_speakers:
         pov = PovRewriter.from_run(out_dir, dict_dir, dicts["me"], dicts["ti"], kit)
         flat = list(read_speakers(spk_path))
         if len(flat) != sum(map(len, dialogs)):
@@ -1088,11 +1089,10 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: 
             raise KitError(f"speakers.jsonl has {more} lines than dialogs.txt; re-run from STAGE=speakers")
         it = iter(flat)
         rows = [[next(it) for _ in d] for d in dialogs]
-    else:
+    elif "pov" in parts:
         (out_dir / "pov_dialogs.txt").unlink(missing_ok=True)
     # Small chunks keep the progress bar moving and the workers evenly loaded.
     chunks = split_even(list(zip(dialogs, rows)), max(jobs, len(dialogs) // 100))
-    _FORK_WORK = (reps, pov)
     if jobs > 1:
         from .names import _morph_tagger
 
@@ -1102,13 +1102,12 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: 
     with ExitStack() as stack:
         modes = (*reps, "pov") if pov else tuple(reps)
         files = {m: stack.enter_context(atomic_write(out_dir / f"{m}_dialogs.txt")) for m in modes}
-        for text, part in fork_map(_time_chunk, chunks, jobs, desc="time", unit="chunk"):
+        for text, part in fork_map(_time_chunk, chunks, jobs, shared=(reps, pov), desc="time", unit="chunk"):
             for m, f in files.items():
                 f.write(text[m])
             stats.update(part.pop("stats"))
             for m, c in part.items():
                 counts[m].update(c)
-    _FORK_WORK = None
     out = {"dialogs": 0, "lines": 0}
     if reps:
         out.update(changed_me=0, changed_ti=0)
@@ -1123,7 +1122,7 @@ def write_time(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1, parts: 
 @click.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--dict-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--jobs", type=click.IntRange(0), default=0, help="Worker processes (0: one per core, at most 4).")
+@jobs_option
 @cli_main
 def main(out_dir, dict_dir, jobs):
     """Replace names with pronouns using the (possibly hand-edited) dictionaries."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dataset_tools.common import KitError, progress
+from dataset_tools.common import KitError, iter_jsonl, progress
 
 
 def model_character(model_dir: str | Path) -> str | None:
@@ -27,22 +27,15 @@ def model_character(model_dir: str | Path) -> str | None:
 
 def read_kit(path: str | Path) -> list[dict]:
     records = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise KitError(f"{path}:{n}: not JSON ({e.msg})") from None
-            ok = isinstance(rec, dict) and isinstance(rec.get("character"), str)
-            lines, speakers = (rec.get("lines"), rec.get("speakers")) if ok else (None, None)
-            if not ok or not isinstance(lines, list) or not isinstance(speakers, list):
-                raise KitError(f"{path}:{n}: a kit record needs 'character', 'lines' and 'speakers' "
-                               "(write it with make_character.py --format kit)")
-            if len(lines) != len(speakers):
-                raise KitError(f"{path}:{n}: {len(lines)} lines but {len(speakers)} speakers")
-            records.append(rec)
+    for n, rec in iter_jsonl(path):
+        ok = isinstance(rec, dict) and isinstance(rec.get("character"), str)
+        lines, speakers = (rec.get("lines"), rec.get("speakers")) if ok else (None, None)
+        if not ok or not isinstance(lines, list) or not isinstance(speakers, list):
+            raise KitError(f"{path}:{n}: a kit record needs 'character', 'lines' and 'speakers' "
+                           "(write it with make_character.py --format kit)")
+        if len(lines) != len(speakers):
+            raise KitError(f"{path}:{n}: {len(lines)} lines but {len(speakers)} speakers")
+        records.append(rec)
     return records
 
 
