@@ -26,7 +26,8 @@ def setup_logging(verbose: bool = False) -> None:
         format="%(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+    for name in ("pymorphy2", "pymorphy3"):  # "Loading dictionaries from ..." on every load
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def cli_main(func):
@@ -150,7 +151,7 @@ def fork_map(func, chunks: list, jobs: int, shared=None, **progress_kw):
     import multiprocessing as mp
 
     global _SHARED
-    _SHARED = shared
+    outer, _SHARED = _SHARED, shared  # nested calls (a worker's own fork_map) restore the outer one
     try:
         jobs = min(jobs, len(chunks))
         if jobs <= 1 or not can_fork():
@@ -159,7 +160,7 @@ def fork_map(func, chunks: list, jobs: int, shared=None, **progress_kw):
         with mp.get_context("fork").Pool(jobs) as pool:
             yield from progress(pool.imap(func, chunks), total=len(chunks), **progress_kw)
     finally:
-        _SHARED = None
+        _SHARED = outer
 
 
 def split_even(items: list, n: int) -> list[list]:

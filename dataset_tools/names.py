@@ -175,6 +175,7 @@ def has_name_candidate(text: str) -> bool:
     return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text))
 
 
+@functools.cache
 def load_ner():
     from natasha import NewsNERTagger
 
@@ -459,9 +460,9 @@ def tagged_group(text: str, start: int) -> str | None:
     return _tag_cases([(text, start)])[0]
 
 
-def _tag_cases(items: list[tuple[str, int]]) -> list[str | None]:
+def _tag_cases(items: list[tuple[str, int]], jobs: int = 1) -> list[str | None]:
     """The tagger's case group for the word at each (text, start). Only the
-    sentences that hold one are tagged, in one batch."""
+    sentences that hold one are tagged, in `jobs` forked workers."""
     from natasha import Doc
 
     seg, tagger = _morph_tagger()
@@ -484,13 +485,20 @@ def _tag_cases(items: list[tuple[str, int]]) -> list[str | None]:
                         sents.append([t.text for t in sent.tokens])
                     found = (seen[key], ti)
         where.append(found)
-    tags = list(progress(tagger.map(sents), total=len(sents), desc="names: case", unit="sent")) if sents else []
-    return [NATASHA_CASE.get((tags[w[0]].tokens[w[1]].feats or {}).get("Case")) if w else None for w in where]
+    parts = split_even(sents, max(jobs, len(sents) // 500)) if sents else []
+    cases = [c for part in fork_map(_tag_part, parts, jobs, shared=tagger, desc="names: case", unit="part")
+             for c in part]
+    return [NATASHA_CASE.get(cases[w[0]][w[1]]) if w else None for w in where]
 
 
-def resolve_with_tagger(pending: list[tuple[str, str, int]]) -> list[str | None]:
+def _tag_part(sents: list[list[str]]) -> list[list[str | None]]:
+    """The Case feature of each token (a fork_map worker; the tagger is shared())."""
+    return [[(tok.feats or {}).get("Case") for tok in markup.tokens] for markup in shared().map(sents)]
+
+
+def resolve_with_tagger(pending: list[tuple[str, str, int]], jobs: int = 1) -> list[str | None]:
     """Natasha's morphology tagger decides the case where the form is ambiguous."""
-    cases = _tag_cases([(text, start) for _, text, start in pending])
+    cases = _tag_cases([(text, start) for _, text, start in pending], jobs)
     return [case if case in case_groups(form) else None for (form, _, _), case in zip(pending, cases)]
 
 
@@ -512,6 +520,7 @@ _CLAUSE_SPLIT = re.compile(r"[.,!?;:—–()«»\"…\n]")
 _CAP_WORD = re.compile(r"(?<![\w-])[А-ЯЁ][а-яё]+")
 
 
+@functools.lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     """A crude stem shared by the forms of a name, known or not (Азорка, Азорке, Азоркой)."""
     low = re.sub(r"(?:ами|ями|ой|ою|ей|ею|ом|ем|ым|им|ах|ях)$", "", word.lower())
@@ -605,7 +614,7 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     for form in [f for f, i in forms.items() if " " not in f and lower[f.lower()] >= i["count"]]:
         del forms[form]  # "Мур… мур… мур…", "Вера горами двигает": a common word as often as a name
     pending = [x for x in pending if x[0] in forms]
-    for (form, _, _), g in zip(pending, resolve_with_tagger(pending)):
+    for (form, _, _), g in zip(pending, resolve_with_tagger(pending, jobs)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
     for form in forms:
         # "Ферапонта" next to "Ферапонт" is its genitive, not an unseen nominative

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing as mp
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -53,21 +54,80 @@ def run_stage(stage: str, args: list[str]) -> None:
     module.main(args, standalone_mode=False)
 
 
-def _meti_child(conn, out_dir: str, dict_dir: str) -> None:
-    """me/ti of the time stage, in a forked process while the speakers stage runs."""
-    os.environ["TIME_KIT_PROGRESS"] = "0"  # one progress bar at a time: the speakers stage's
-    from .time_replace import write_time
-
+def _child(conn, quiet: bool, func, *args) -> None:
+    """Runs func(*args) in a forked process and sends its result to the parent."""
+    if quiet:
+        os.environ["TIME_KIT_PROGRESS"] = "0"  # one progress bar at a time
     try:
         t0 = time.perf_counter()
-        stats = write_time(out_dir, dict_dir, 1, parts=("meti",))
-        conn.send(("ok", stats, time.perf_counter() - t0))
+        conn.send(("ok", func(*args), time.perf_counter() - t0))
     except KitError as e:
         conn.send(("error", str(e), 0.0))
+    except SystemExit as e:  # a stage's CLI has already printed its one-line error
+        conn.send(("exit", e.code, 0.0))
     except BaseException as e:  # noqa: BLE001 - reported by the parent, which exits non-zero
         conn.send(("error", f"{type(e).__name__}: {e}", 0.0))
     finally:
         conn.close()
+
+
+class Beside:
+    """func(*args) in a forked process while the parent goes on."""
+
+    def __init__(self, func, *args, quiet: bool = True):
+        ctx = mp.get_context("fork")
+        self.conn, child_conn = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_child, args=(child_conn, quiet, func, *args), daemon=True)
+        self.proc.start()
+        child_conn.close()
+
+    def result(self, prefix: str, hint: str):
+        """(value, seconds); the child's error becomes the parent's."""
+        try:
+            status, value, seconds = self.conn.recv()
+        except EOFError:
+            raise KitError(f"{prefix}the process ended without a result; {hint}") from None
+        finally:
+            self.close()
+        if status == "exit":
+            sys.exit(value)
+        if status != "ok":
+            raise KitError(f"{prefix}{value}")
+        return value, seconds
+
+    def close(self) -> None:
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.terminate()
+
+
+def _run_plan(plan: list[tuple[str, str, list[str]]]) -> None:
+    for stage, what, args in plan:
+        log.info(f"stage {stage}: {what}")
+        run_stage(stage, args)
+
+
+def _preload(stages: set[str]) -> None:
+    """Loads the models the later stages need (cached for them)."""
+    if "names" in stages:
+        from .names import _morph_tagger, load_ner
+
+        load_ner()
+        _morph_tagger()
+    if "speakers" in stages:
+        from .characters import _names_extractor
+
+        _names_extractor()
+
+
+def run_early_stages(early: list, later: set[str]) -> None:
+    """prepare and dialogs in a forked process while this one loads the
+    models of the later stages: a core that would idle gets the loading."""
+    child = Beside(_run_plan, early, quiet=False)
+    try:
+        _preload(later)
+    finally:
+        child.result("", f"re-run with STAGE={early[0][0]}")
 
 
 def run_speakers_and_time(plan: dict[str, tuple[str, list[str]]], out_dir: str, dict_dir: str, jobs: int) -> None:
@@ -76,30 +136,19 @@ def run_speakers_and_time(plan: dict[str, tuple[str, list[str]]], out_dir: str, 
     sequential parts leave idle. Same files as running the two in turn."""
     from .time_replace import merge_time_stats, write_time
 
-    ctx = mp.get_context("fork")
-    parent, child_conn = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_meti_child, args=(child_conn, out_dir, dict_dir), daemon=True)
-    child.start()
-    child_conn.close()
+    child = Beside(write_time, out_dir, dict_dir, 1, ("meti",))
     try:
         log.info(f"stage speakers: {plan['speakers'][0]} (me/ti of the time stage meanwhile)")
         run_stage("speakers", plan["speakers"][1])
         log.info(f"stage time: {plan['time'][0]}")
         t0 = time.perf_counter()
         pov = write_time(out_dir, dict_dir, jobs, parts=("pov",))
-        try:
-            status, meti, seconds = parent.recv()
-        except EOFError:
-            raise KitError("the me/ti process ended without a result; re-run with STAGE=time") from None
-        if status != "ok":
-            raise KitError(f"me/ti: {meti}")
+        meti, seconds = child.result("me/ti: ", "re-run with STAGE=time")
         stats = merge_time_stats(meti, pov)
         stats["meti_seconds_beside_speakers"] = round(seconds, 3)
         write_stats(out_dir, "time", stats, t0)
     finally:
-        child.join(timeout=5)
-        if child.is_alive():
-            child.terminate()
+        child.close()
 
 
 @click.command()
@@ -125,7 +174,13 @@ def main(first, last, **o):
         for p in Path(o["out_dir"]).glob("stats_*.json"):
             p.unlink()  # a fresh run: no stale per-stage figures in the summary
     plan = stage_plan(first, last, o)
-    overlap = o["jobs"] > 1 and can_fork() and {"speakers", "time"} <= {s for s, _, _ in plan}
+    stages = {s for s, _, _ in plan}
+    fork = o["jobs"] > 1 and can_fork()
+    early = [p for p in plan if p[0] in ("prepare", "dialogs")]
+    if fork and early and stages & {"names", "speakers"}:
+        run_early_stages(early, stages)
+        plan = plan[len(early):]
+    overlap = fork and {"speakers", "time"} <= stages
     for stage, what, args in plan:
         if overlap and stage in ("speakers", "time"):
             if stage == "speakers":

@@ -7,6 +7,7 @@ still see where sentences end; the render_* functions apply the output rules.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from .morph import WORD, is_author_verb, may_be_author_verb
@@ -73,6 +74,7 @@ def split_replica(paragraph: str) -> list[tuple[str, str]]:
     return segments
 
 
+@functools.lru_cache(maxsize=100_000)  # me, ti and pov render the same unchanged pieces again
 def clean_inner(text: str) -> str:
     """Inner dashes as " — ", single spaces, nothing at the ends."""
     text = _INNER_DASH.sub(" — ", text)

@@ -48,7 +48,7 @@ from .characters import (
 )
 from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
                      shared, split_even, write_json, write_stats)
-from .dialogs import read_dialogs_jsonl
+from .dialogs import read_dialogs_jsonl, split_texts
 from .morph import WORD, parse_all, parse_top
 from .names import GROUP_OF_CASE, case_groups, read_names
 from .replicas import is_replica, render_char
@@ -153,6 +153,7 @@ class MentionFinder:
         self.forms = {tuple(f.split()): (frozenset(k), frozenset(self.form_groups[f]))
                       for f, k in self.form_chars.items()}
         self.longest = max((len(k) for k in self.forms), default=0)
+        self.firsts = {k[0] for k in self.forms if k[0][:1].isupper()}
         self.find = functools.lru_cache(maxsize=50_000)(self._find)
 
     def to_json(self) -> dict:
@@ -160,25 +161,28 @@ class MentionFinder:
 
     def _find(self, text: str) -> list[Mention]:
         """Whole words, case-sensitive, the longest form first (as names.build_matcher)."""
-        if not self.forms:
-            return []
-        toks = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text)]
-        out, i = [], 0
-        while i < len(toks):
-            if not toks[i][2][:1].isupper():
-                i += 1
+        out, skip_to = [], 0
+        for m in WORD.finditer(text):
+            # only a capitalised word that opens some form starts a match
+            if m.start() < skip_to or m.group(0) not in self.firsts:
                 continue
-            for n in range(min(self.longest, len(toks) - i), 0, -1):
-                words = tuple(t[2] for t in toks[i:i + n])
-                hit = self.forms.get(words)
-                # words of a form stand apart by spaces only
-                if hit and all(text[toks[j][1]:toks[j + 1][0]].isspace() for j in range(i, i + n - 1)):
-                    out.append(Mention(toks[i][0], toks[i + n - 1][1], *hit))
-                    i += n
+            words, ends = [m.group(0)], [m.end()]
+            while len(words) < self.longest:
+                nxt = _NEXT_WORD.match(text, ends[-1])  # words of a form stand apart by spaces only
+                if not nxt:
                     break
-            else:
-                i += 1
+                words.append(nxt.group(1))
+                ends.append(nxt.end())
+            for n in range(len(words), 0, -1):
+                hit = self.forms.get(tuple(words[:n]))
+                if hit:
+                    out.append(Mention(m.start(), ends[n - 1], *hit))
+                    skip_to = ends[n - 1]
+                    break
         return out
+
+
+_NEXT_WORD = re.compile(r"\s+(" + WORD.pattern + ")")
 
 
 def _decided_group(info: dict) -> str | None:
@@ -739,16 +743,13 @@ def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str
                 gap += 1
 
 
-def _prose_texts(paragraphs: list[str], play: dict | None) -> list[list[str]]:
-    """The prose texts of the book (or folder): the texts the dialogs stage
-    read as plays (play.json "texts") give their speakers by label."""
-    from .dialogs import split_texts
-
-    texts = split_texts(paragraphs)
+def _prose_kinds(texts: list[list[str]], play: dict | None) -> list[bool]:
+    """Per text of the book (or folder): prose or not; the texts the dialogs
+    stage read as plays (play.json "texts") give their speakers by label."""
     kinds = (play or {}).get("texts")
     if kinds and "play" in kinds:
-        texts = [t for t, k in zip(texts, kinds) if k != "play"]
-    return texts
+        return [k != "play" for k in kinds]
+    return [True] * len(texts)
 
 
 def _prose_windows(texts: list[list[str]]) -> Iterator[tuple[list[str], int | None, int]]:
@@ -765,6 +766,15 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
     """Nouns the book uses for one character only: `князь Андрей`, `доктор
     Старцев` (a lower-case animate noun right before a name), and before no
     one else's name."""
+    return ties_of(noun_tie_counts(texts, finder))
+
+
+def ties_of(counts: dict[str, Counter]) -> dict[str, str]:
+    return {lemma: next(iter(c)) for lemma, c in counts.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
+
+
+def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Counter]:
+    """{noun lemma: Counter(character: times the noun stands right before its name)}."""
     ties: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
         for mn in finder.find(text):
@@ -780,7 +790,7 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь"
                 ties[p.normal_form][next(iter(mn.chars))] += 1
-    return {lemma: next(iter(c)) for lemma, c in ties.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
+    return ties
 
 
 def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:
@@ -1007,11 +1017,19 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     # A play dialog has a label on every line; the prose dialogs of a folder that
     # mixes stories and plays have none ([null, null] rows).
     play_rows = [r if r and any(x[0] for x in r) else None for r in play_rows]
-    prose_texts = _prose_texts(paragraphs, play)
+    texts = split_texts(paragraphs)
+    is_prose = _prose_kinds(texts, play)
+    prose_texts = [t for t, k in zip(texts, is_prose) if k]
     windows = list(_prose_windows(prose_texts))
     if len(windows) != sum(r is None for r in play_rows):
         windows = [([], None, 0)] * sum(r is None for r in play_rows)  # another run's paragraphs.txt
-    ties = noun_ties((p for p in paragraphs if p), finder)
+    # The whole book's table is the sum of its texts' (one pass over the book).
+    tie_counts = [noun_tie_counts(t, finder) for t in texts]
+    book_counts: dict[str, Counter] = defaultdict(Counter)
+    for c in tie_counts:
+        for lemma, n in c.items():
+            book_counts[lemma].update(n)
+    ties = ties_of(book_counts)
     own: dict[str, str] = {}  # a lower-case alias in characters.py is a noun for that one person
     for c in chars:
         for a in c.aliases:
@@ -1032,7 +1050,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     # A noun tied to a name holds in its own story only: in a folder, "дама"
     # of one story is nobody of the next (a play's dialogs use the whole book's).
     # ties_list[0] is the whole book's table, ties_list[1 + i] the i-th prose text's.
-    ties_list = [ties, *[{**noun_ties(text, finder), **own} for text in prose_texts]]
+    ties_list = [ties, *[{**ties_of(c), **own} for c, k in zip(tie_counts, is_prose) if k]]
     window_of = dict(zip((d for d, r in enumerate(play_rows) if r is None), windows))
     dialog_ties = [min(1 + window_of[d][2], len(ties_list) - 1) if d in window_of else 0 for d in range(len(dialogs))]
     # The per-dialog reading and the narration's people do not depend on each

@@ -329,6 +329,12 @@ def _same_person(text: str, start: int, end: int, mode: str) -> bool:
 _ENUM_GAP = re.compile(r"\s*(?:,|\.\.\.|…)?\s*(?:(?:и|или|да|либо|ни)\s+)?")
 
 
+# The word before a name (searched in the 100 characters before it, which hold it).
+_LIST_LEFT = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)(,\s*|\s+(?:и|или)\s+)$")
+_TRAIL_LEFT = re.compile(r"([^\W\d_]+)(?:\.\.\.|…)\s+$")
+_WORD_LEFT = re.compile(r"([^\W\d_]+)[ \t]+$")
+
+
 def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
     """Indices of names that share a clause with another name or stand in one
     enumeration with it: `я и я`, `сказал я мне` are never right."""
@@ -340,7 +346,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
             out.update((i, i + 1))
     # A list with proper nouns the dictionary lacks: "об Онегине, Печорине, Базарове".
     for i, (a, b) in enumerate(spans):
-        left = re.search(r"([^\W\d_]+(?:-[^\W\d_]+)*)(,\s*|\s+(?:и|или)\s+)$", text[:a])
+        left = _LIST_LEFT.search(text, max(0, a - 100), a)
         right = re.match(r"(?:,\s*|\s+(?:и|или)\s+)(?:[^\W\d_]+\s+)?([^\W\d_a-zа-яё][^\W\d_]*)", text[b:])
         # A capitalised word opening the sentence counts when it looks like a
         # name: "Аксиньюшка-матушка, Варварушка", not "Послушай, Ваня" or
@@ -351,7 +357,7 @@ def _crowded(text: str, spans: list[tuple[int, int]]) -> set[int]:
             out.add(i)
         # Trying names one after another: "Лошадкин... Кобылкин... Коренной..."
         trailing = text[b:].startswith(("...", "…"))
-        left = re.search(r"([^\W\d_]+)(?:\.\.\.|…)\s+$", text[:a])
+        left = _TRAIL_LEFT.search(text, max(0, a - 100), a)
         right = re.match(r"(?:\.\.\.|…)\s+([^\W\d_]+)(?:\.\.\.|…)", text[b:])
         if trailing and ((left and left.group(1)[:1].isupper()) or (right and right.group(1)[:1].isupper())):
             out.add(i)
@@ -733,7 +739,7 @@ def _glued(text: str, a: int, b: int, starts: bool, form: str) -> bool:
         cases = {GROUP_OF_CASE.get(p.tag.case) for p in parse_all(right.group(1)) if p.tag.case}
         if not cases or cases & case_groups(form):
             return True
-    left = re.search(r"([^\W\d_]+)[ \t]+$", text[:a])
+    left = _WORD_LEFT.search(text, max(0, a - 100), a)
     return bool(left) and left.group(1)[:1].isupper() and sentence_start_before(text, left.start(1)) \
         and not is_function_word(left.group(1)) and _name_like(left.group(1))
 

@@ -90,3 +90,32 @@ def test_whole_pipeline_same_with_two_jobs(sample_run, tmp_path, root):
         s.pop("seconds")
     s2.pop("meti_seconds_beside_speakers")
     assert s1 == s2
+
+
+def _nested(x):
+    from dataset_tools.common import fork_map, shared
+
+    before = shared()
+    inner = list(fork_map(abs, [-x], 1, shared="inner"))  # a worker's own fork_map (tagged_group does one)
+    return before, inner[0], shared()
+
+
+def test_fork_map_nested_call_keeps_the_outer_shared():
+    from dataset_tools.common import fork_map, shared
+
+    for jobs in (1, 2):
+        out = list(fork_map(_nested, [1, 2, 3, 4], jobs, shared="outer"))
+        assert out == [("outer", x, "outer") for x in (1, 2, 3, 4)]
+        assert shared() is None
+
+
+def test_early_stage_error_beside_model_loading_is_one_line(tmp_path, root):
+    """With --jobs 2, prepare and dialogs run in a forked process while the
+    models load: its error is still one line, exit 1."""
+    r = subprocess.run([sys.executable, "-m", "dataset_tools.pipeline", "--src", str(tmp_path / "missing.txt"),
+                        "--out-dir", str(tmp_path / "o"), "--dict-dir", str(tmp_path / "o"), "--jobs", "2"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 1
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "source not found" in errors[0], r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o" / "names.json").exists()
