@@ -118,6 +118,7 @@ class ReplicaInfo:
     vocatives: set[str] = field(default_factory=set)
     plural_address: bool = False
     remark_addressees: set[str] = field(default_factory=set)
+    addresses_other: bool = False   # the remark turns to somebody unnamed: "обратился он к татарину"
 
 
 # ---------------------------------------------------------------- mentions
@@ -329,18 +330,30 @@ _ADDRESS_VERBS = {"сказать", "говорить", "ответить", "о�
                   "предложить", "напомнить", "признаться", "пожаловаться", "пообещать", "обещать", "возражать",
                   "закричать", "прошептать", "замечать", "объявить"}
 _TOWARDS = re.compile(r"(?:^|\s)(?:к|ко)\s+$")
+# "к Аркадию" names the addressee after turning or coming to him; after "поехал",
+# "вернулся", "встала" or "почтение" it is where somebody goes or what they feel.
+_TOWARDS_VERBS = {"обратиться", "обращаться", "повернуться", "поворачиваться", "обернуться", "оборачиваться",
+                  "подойти", "подходить", "подсесть", "подсаживаться", "присесть", "присаживаться",
+                  "приблизиться", "приближаться", "наклониться", "наклоняться", "нагнуться", "нагибаться",
+                  "придвинуться", "придвигаться", "прижаться", "прижиматься", "броситься", "бросаться",
+                  "кинуться", "кидаться", "подбежать", "подбегать", "подскочить", "пристать", "приставать"}
 
 
 def remark_addressees(text: str, mentions: list[Mention], subject: Subject | None) -> set[str]:
     """`сказал он Аркадию`, `обратился к Аркадию`, `оборачиваясь к сыну`."""
     out = set()
+    # The remark's first sentence: "…глаза. И, хотя он и обещал Алексею Александровичу…" is narration.
+    first = len(re.split(r"(?<=[.!?…])\s+(?=[А-ЯЁ])", text, maxsplit=1)[0])
     for mn in mentions:
-        if len(mn.chars) != 1 or "datv" not in mn.groups:
+        if len(mn.chars) != 1 or "datv" not in mn.groups or mn.start > first:
             continue
         if subject is not None and subject.span and subject.span[1] == mn.start:
             continue
-        if _TOWARDS.search(text[:mn.start]):
-            out |= mn.chars
+        if _TOWARDS.search(text, max(0, mn.start - 5), mn.start):
+            verbs = [p for p in map(parse_top, (w.lower() for w in WORD.findall(text[:mn.start])[-4:-1]))
+                     if p.tag.POS in ("VERB", "INFN", "GRND")]
+            if verbs and verbs[-1].normal_form in _TOWARDS_VERBS:
+                out |= mn.chars
             continue
         before = WORD.findall(text[:mn.start])[-2:]
         for w in reversed(before):
@@ -352,6 +365,25 @@ def remark_addressees(text: str, mentions: list[Mention], subject: Subject | Non
                     and not w[:1].isupper():  # "сказала Катя Аркадию": the subject stands between
                 break
     return out
+
+
+_TOWARDS_NOUN = re.compile(r"(?:^|\s)(?:к|ко)\s+([а-яё]+)(?![\w-])")
+
+
+def turns_to_unnamed(text: str) -> bool:
+    """The remark's first sentence turns to a person it names by a noun only
+    (`обратился он к татарину`, `подходя к лакею`): the line is said to that
+    person, not to the other one of a talk of two."""
+    first = re.split(r"(?<=[.!?…])\s+(?=[А-ЯЁ])", text, maxsplit=1)[0]
+    for m in _TOWARDS_NOUN.finditer(first):
+        t = parse_top(m.group(1)).tag
+        if t.POS != "NOUN" or "anim" not in t or t.case != "datv":
+            continue
+        verbs = [p for p in map(parse_top, (w.lower() for w in WORD.findall(first[:m.start(1)])[-4:-1]))
+                 if p.tag.POS in ("VERB", "INFN", "GRND")]
+        if verbs and verbs[-1].normal_form in _TOWARDS_VERBS:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- speech
@@ -427,6 +459,7 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
             info.remark_chars += people_in(text, mentions, ties)
             subj = remark_subject(text, mentions, i)
             info.remark_addressees |= remark_addressees(text, mentions, subj)
+            info.addresses_other |= turns_to_unnamed(text)
             if subj is None:
                 continue
             if info.subject is None:
@@ -667,7 +700,7 @@ def scene_addressees(scene: list[DialogState], chars) -> list[list[str | None]]:
                 a = "*"
             elif len(info.remark_addressees - {me}) == 1:
                 a = next(iter(info.remark_addressees - {me}))
-            elif two is not None and me in two:
+            elif two is not None and me in two and not info.addresses_other:
                 a = next(iter(two - {me}))
             else:
                 a = None

@@ -167,6 +167,32 @@ def test_vocative_gives_the_addressee(finder):
     assert addr == ["*"]
 
 
+@pytest.mark.parametrize("remark,want", [
+    ("обратился он к Аркадию", {"Аркадий"}),
+    ("сказал Базаров, оборачиваясь к Кате", {"Катя"}),
+    ("сказала она и встала к Кате", set()),  # she goes to Катя: where, not to whom
+    ("сказал он и поехал к Аркадию", set()),
+    ("сказал он с почтением к Аркадию", set()),
+    ("сказал он. И хотя он обещал Аркадию молчать, не выдержал", set()),  # narration after the remark
+])
+def test_remark_addressee_needs_turning_to_them(finder, remark, want):
+    from dataset_tools.speakers import remark_addressees
+
+    mentions = finder.find(remark)
+    assert remark_addressees(remark, mentions, remark_subject(remark, mentions, 1)) == want
+
+
+def test_turning_to_an_unnamed_person_is_no_talk_of_two(finder):
+    from dataset_tools.speakers import turns_to_unnamed
+
+    assert turns_to_unnamed("обратился Базаров к лакею, доливавшему бокалы")
+    assert not turns_to_unnamed("сказал Базаров и пошёл к лакею")
+    lines = ["— Ты едешь? — спросил Базаров.", "— Еду, — отвечал Аркадий.",
+             "— Подай другую, — обратился Базаров к лакею."]
+    _, _, addr = run(lines, finder)
+    assert addr == ["Аркадий", "Базаров", None]
+
+
 def test_a_name_asked_about_is_no_address(finder):
     _, _, addr = run(["— Базаров? — переспросила Катя."], finder)
     assert addr == [None]
