@@ -409,9 +409,11 @@ def _ambiguous(form: str) -> bool:
     return last[-1:].lower() in "оиэ"  # not "у": Маслобоеву is a dative
 
 
-def _occurrence_group(form: str, text: str, start: int, default: str | None = None) -> str | None:
+def _occurrence_group(form: str, text: str, start: int, default: str | None = None,
+                      remark: bool = False) -> str | None:
     """The case group of an ambiguous form here: preposition, the names
-    stage's context rules, then the morphology tagger; None when unclear."""
+    stage's context rules, then the morphology tagger; None when unclear.
+    `remark`: the text is a remark (author's words)."""
     indeclinable = _indeclinable(form) or not get_known(form.split()[-1].lower())
     groups = ALL_GROUPS if indeclinable else case_groups(form)
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
@@ -424,7 +426,9 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
         return case if case in both else None
     g = group_in_context(form, text, start)
     pv = re.search(r"([^\W\d_]+)\s+$", text[:start])
-    if g == "nomn" and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag \
+    # "сказал Спаланцо", "соврал Спаланцо": the verb opening a remark, then its subject
+    opening = remark and pv is not None and not text[:pv.start(1)].strip()
+    if g == "nomn" and not opening and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag \
             and not _past_agrees(pv.group(1).lower(), form):
         g = None  # "обнимает Трофимова": after a transitive verb it may be the object
     if g is None:
@@ -615,7 +619,7 @@ class Replacer:
                 # "(Вершинину)", "(Епиходову, тихо)": a stage direction naming whom one speaks to
                 low = PRONOUNS[mode]["datv"]
             elif guess and _ambiguous(form) and not subject:
-                g = _occurrence_group(form, text, a, group)
+                g = _occurrence_group(form, text, a, group, remark=kind != "s")
                 if g is None:
                     self.stats["unclear_case_kept"] += 1  # "женится на Мими": either case
                     continue

@@ -212,6 +212,9 @@ CASES = [
     ("— Он думает о Мими.", "<char>Он думает обо мне.", "<char>Он думает о тебе."),
     ("— Он пошёл к Марии.", "<char>Он пошёл ко мне.", "<char>Он пошёл к тебе."),
     ("— Он женится на Мими.", "<char>Он женится на Мими.", "<char>Он женится на Мими."),
+    # the verb opening a remark, then its subject: not an object after a transitive verb
+    ("— Послушай! — сказал Мими плачущей жене.", "<char>Послушай! (сказал я плачущей жене)",
+     "<char>Послушай! (сказал ты плачущей жене)"),
     # an address is removed whatever case the dictionary guessed for the form
     ("— Полно, Жорж!", "<char>Полно!", "<char>Полно!"),
     # a vocative goes even when the sentence already has the same person
