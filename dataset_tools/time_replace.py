@@ -684,8 +684,10 @@ class Replacer:
             return None
         if nxt == "?" and not before.endswith(","):
             return None  # "Григорий?" asks about the name; it is replaced, not removed
-        if re.match(r",\s*что\s+ли\b", after_s):
-            return None  # "Самойленко, что ли?" asks who it is: a mention, not an address
+        if re.match(r",\s*что\s+ли\b", after_s) or _GUESS_WHO.match(after_s):
+            # "Самойленко, что ли?" asks who it is, "Звонят… Ольга, должно быть." guesses:
+            # a mention, not an address
+            return None
         if nxt == ",":
             # "Костя, иди" -> "Иди"; "Послушай, Ваня, это" -> "Послушай, это"
             end = b + (len(after) - len(after_s)) + 1
@@ -709,6 +711,8 @@ class Replacer:
             return a, end + 1, text[end].upper()  # "Алексей Иванович! он сказал" -> "Он сказал"
         return a, end, ""
 
+
+_GUESS_WHO = re.compile(r",\s*(?:должно быть|кажется|наверное|вероятно|верно|видно|пожалуй)\s*(?:[.!?…]|$)")
 
 # A question about the name: its answer is the name itself, not "я".
 _NAME_QUESTION = re.compile(r"фамили|отчеств|по батюшке|\bимя\b|зовут|звать|величать|прозвищ|кличк", re.I)

@@ -215,6 +215,8 @@ CASES = [
     # the verb opening a remark, then its subject: not an object after a transitive verb
     ("— Послушай! — сказал Мими плачущей жене.", "<char>Послушай! (сказал я плачущей жене)",
      "<char>Послушай! (сказал ты плачущей жене)"),
+    # a guess about who it is, not an address
+    ("— Звонят… Маша, должно быть.", "<char>Звонят… Я, должно быть.", "<char>Звонят… Ты, должно быть."),
     # an address is removed whatever case the dictionary guessed for the form
     ("— Полно, Жорж!", "<char>Полно!", "<char>Полно!"),
     # a vocative goes even when the sentence already has the same person
