@@ -140,9 +140,11 @@ def nominative(form: str, group: str | None = None) -> str:
     out = []
     for w, role in zip(words, roles):
         p = _word_parse(w, role, group)
-        if group == "nomn" and (p is None or p.tag.case == "nomn" or w[-1:] in "аяь"):
+        if group == "nomn" and (p is None or p.tag.case == "nomn" or w[-1:] in "аяь" or (
+                w[-2:] in ("ой", "ей") and not get_known(w.lower()))):
             # Стива is a nominative where the text says so, whatever pymorphy
-            # thinks of Стив; "с Алексей Александровичем" is not.
+            # thinks of Стив; "с Алексей Александровичем" is not; an unknown
+            # "Сисой" the text uses as a nominative is no instrumental of "Сиса".
             out.append(w)
             continue
         new = p.inflect({"nomn"}) if p is not None and p.tag.case not in ("nomn", None) else None

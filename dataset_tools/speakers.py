@@ -90,6 +90,11 @@ _TIE_MIN = 1
 # coverage 31.8 % (0: 37.9 %); it joins separate talks of the sample and loses dozens of right speakers and
 # addressees there. Not tried on the held-out gold.
 _SCENE_GAP = 0
+# The author's words before a dialog that end with a colon ("Пава стал в позу и проговорил:") say who
+# speaks its first line when the line's own remark does not.
+_INTRO = True
+# Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
+_TRACE: dict | None = None
 
 
 @dataclass
@@ -119,6 +124,8 @@ class ReplicaInfo:
     plural_address: bool = False
     remark_addressees: set[str] = field(default_factory=set)
     addresses_other: bool = False   # the remark turns to somebody unnamed: "обратился он к татарину"
+    intro: bool = False             # the subject comes from the author's words before the dialog
+    intro_person: str | None = None  # the one the intro's pronoun stands for, from its own paragraph
 
 
 # ---------------------------------------------------------------- mentions
@@ -303,6 +310,138 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
 
 # Verbs whose subject hears the line rather than says it.
 _HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться"}
+# Verbs of the author's words before a colon whose subject reads or recalls what
+# somebody else said: "Он прочёл:", "он вспомнил слова отца:".
+_NOT_SAYING = _HEARING | {"читать", "прочитать", "прочесть", "вспомнить", "вспоминать", "припомнить",
+                          "услыхать", "слыхать", "послышаться", "слышаться", "раздаться", "раздаваться"}
+_LAST_SENTENCE = re.compile(r"[.!?…;:][»”\")]*\s+")
+_SEGMENT = re.compile(r"[,()—–]|\s-\s")
+# A comma segment opening with one of these is a subordinate clause: "Заметив,
+# что он не спит, она спросила:" -- "он" is not who asks.
+_SUBORDINATE = {"что", "чтобы", "чтоб", "когда", "как", "где", "куда", "откуда", "если", "пока", "хотя", "будто",
+                "словно", "точно", "потому", "оттого", "ибо", "чем", "который", "которая", "которое", "которые",
+                "которого", "которой", "которому", "которым", "котором", "которую", "которых", "которыми", "чей",
+                "чья", "чьё", "чье", "чьи", "кто", "кого", "кому", "кем"}
+
+
+def intro_subject(paragraph: str, finder: "MentionFinder") -> tuple[Subject, set[str]] | None:
+    """The speaker of the author's words that end with a colon right before a
+    dialog (`Пава стал в позу, поднял вверх руку и проговорил трагическим
+    тоном:`, `он лениво потягивался и говорил:`, `сказал Екатерине Ивановне
+    шепотом:`), and the people the words say it to. The subject of the last
+    finite verb of the last sentence: right after the verb, or the nearest
+    person before it in the same sentence outside subordinate clauses."""
+    text = paragraph.rstrip()
+    if not text.endswith(":"):
+        return None
+    body = text[:-1]
+    start = max((m.end() for m in _LAST_SENTENCE.finditer(body)), default=0)
+    toks = [(t.start(), t.end(), t.group(0)) for t in WORD.finditer(body, start)]
+    verb_i, verb = None, None
+    for i in range(len(toks) - 1, -1, -1):
+        w = toks[i][2]
+        if w[:1].isupper() and i > 0:
+            continue
+        verb = _verb_parse(w, first=False)
+        if verb is not None:
+            verb_i = i
+            break
+    if verb is None:
+        return None
+    v0 = toks[verb_i][0]
+    tail = body[v0:]
+    tail_mentions = finder.find(tail)
+    subj = remark_subject(tail, tail_mentions)
+    if subj is not None and subj.span is not None:
+        subj.span = (-1, v0 + subj.span[1], v0 + subj.span[2])
+        subj.verb = None
+    if subj is None:
+        subj = _subject_before(body, toks[:verb_i], v0, verb, finder.find(body))
+    if subj is None:
+        return None
+    if verb.normal_form in _NOT_SAYING:
+        return Subject("other"), set()
+    addressees = remark_addressees(tail, tail_mentions, None)
+    return subj, addressees
+
+
+def _unknown_person(low: str) -> bool:
+    """A capitalised nominative word inside a sentence that may be a person's name."""
+    from .morph import get_known, has_name_tag
+
+    t = parse_top(low).tag
+    return t.POS == "NOUN" and t.case == "nomn" and ("anim" in t or has_name_tag(t) or not get_known(low))
+
+
+def _subject_before(body: str, toks: list, vstart: int, verb, mentions: list[Mention]) -> Subject | None:
+    """The nearest person before the verb that can be its subject, looking
+    back to the sentence start and skipping subordinate comma segments."""
+    from .morph import has_name_tag
+
+    vt = verb.tag
+    vgender = _GENDER.get(vt.gender) if vt.tense == "past" else None
+    by_end = {mn.end: mn for mn in mentions}
+    if not toks:
+        return None
+    # comma segments: the index of the token that opens each
+    seg_of, seg_first, seg = [], {}, 0
+    for i, (a, _, _) in enumerate(toks):
+        if i and _SEGMENT.search(body, toks[i - 1][1], a):
+            seg += 1
+        seg_of.append(seg)
+        seg_first.setdefault(seg, i)
+    last = seg_of[-1] if _SEGMENT.search(body, toks[-1][1], vstart) is None else None
+
+    def subordinate(s: int) -> bool:
+        if s == last:
+            return False  # the verb's own segment
+        w = toks[seg_first[s]][2].lower()
+        if w in _SUBORDINATE:
+            return True
+        top = parse_top(w).tag
+        return top.POS in ("GRND", "PRTF", "PRTS")
+
+    i = len(toks) - 1
+    while i >= 0:
+        a, b, w = toks[i]
+        if subordinate(seg_of[i]):
+            i -= 1
+            continue
+        mention = by_end.get(b)
+        if mention is not None:
+            if "nomn" in mention.groups:
+                return Subject("name", mention.chars, vgender, span=None, verb=None)
+            while i >= 0 and toks[i][0] >= mention.start:
+                i -= 1
+            continue
+        low = w.lower()
+        if low in _PRONOUN_SUBJECT:
+            g = _PRONOUN_SUBJECT[low]
+            if vt.number == "plur":
+                return None
+            if g == "self":
+                if vt.person == "1per" or vt.tense == "past" and vt.person is None:
+                    return Subject("self", gender=vgender)
+            elif not vgender or vgender == g:
+                return Subject("pronoun", gender=g, span=(-1, a, b))
+        elif low in _PLURAL_SUBJECT:
+            return Subject("plural")
+        else:
+            # Only a noun whose likeliest reading is an animate nominative: a long
+            # look-back passes objects and appositions ("свои кулаки", "постаревшая").
+            top = parse_top(low)
+            t = top.tag
+            if (i == 0 or w[:1].islower()) and t.POS == "NOUN" and "anim" in t and t.case == "nomn" \
+                    and not has_name_tag(t):
+                g = _GENDER.get(t.gender)
+                if vt.number == "plur":
+                    return Subject("plural")
+                if t.number == "sing" and not (vgender and g and g != vgender and "ms-f" not in t):
+                    return Subject("noun", gender=vgender or g, lemma=top.normal_form, span=(-1, a, b))
+            elif i > 0 and w[:1].isupper() and _unknown_person(low):
+                return Subject("name", gender=vgender)  # somebody the kit cannot name
+        i -= 1
+    return None
 
 
 def _substantive(toks, i: int, parses):
@@ -438,15 +577,34 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
 def _animate_noun(word: str) -> tuple[str, str] | None:
     """(lemma, m/f) of a singular animate noun; tags first, as full parses of
     every narration word are slow."""
-    from .morph import get_morph
+    from .morph import get_morph, has_name_tag
 
     tag = get_morph().tag(word)[0]
     if tag.POS != "NOUN" or "anim" not in tag or tag.number != "sing" or tag.gender not in _GENDER:
         return None
+    if _PERSON_NOUNS_ONLY:
+        # "пол" read as the name Пол, "кулак" that is a fist, "лошадь": no person the pronoun may stand for.
+        parses = parse_all(word)
+        if has_name_tag(parses[0].tag) or parses[0].normal_form in _NON_PERSON or sum(
+                p.score for p in parses if p.tag.POS == "NOUN" and "anim" not in p.tag) >= 0.4:
+            return None
     return parse_top(word).normal_form, _GENDER[tag.gender]
 
 
-def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: dict[str, str]) -> list[ReplicaInfo]:
+# Animate nouns that name no person (animals, gods and spirits).
+_NON_PERSON = set("""бог господь господи божество чёрт черт дьявол бес демон ангел сатана лошадь лошадка конь конёк
+    жеребец кобыла кляча мерин собака собачка собачонка пёс пес щенок кошка кот котёнок котенок птица птичка лев
+    львица тигр самец самка зверь зверёк животное скотина корова бык телёнок теленок волк медведь мышь крыса муха
+    комар рыба рыбка гусь курица петух свинья овца баран заяц лиса лисица ворона галка соловей воробей голубь утка
+    индюк осёл осел лягушка змея жук паук таракан клоп вошь блоха червь червяк""".split())
+_PERSON_NOUNS_ONLY = True
+
+
+def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: dict[str, str],
+            intro: str | None = None) -> list[ReplicaInfo]:
+    """`intro`: the narration paragraph right before the dialog; when it ends
+    with a colon, its speaker is the first line's (unless the line's own
+    remark names somebody)."""
     out = []
     for segments in dialog:
         info = ReplicaInfo()
@@ -469,6 +627,22 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
             elif _differ(info.subject, subj):
                 info.conflict = True
         out.append(info)
+    if _INTRO and intro and out and out[0].subject is None and not out[0].conflict:
+        found = intro_subject(intro, finder)
+        if found is not None:
+            s, to = found
+            first = out[0]
+            first.subject, first.intro = s, True
+            first.remark_addressees |= to
+            first.remark_chars += sorted(to)
+            if s.kind == "pronoun" and s.span is not None:
+                # "…понял Матвей, но он сказал только:": the one person of that
+                # gender the same paragraph names before the pronoun.
+                before = intro[:s.span[1]]
+                people = people_in(before, finder.find(before), ties, subjects=True)
+                cands = {c for c in people if c in chars and chars[c].gender == s.gender} - to
+                if len(cands) == 1 and not any(_blocks(c, s.gender) or _unsure_gender(c, chars, to) for c in people):
+                    first.intro_person = cands.pop()
     return out
 
 
@@ -540,6 +714,8 @@ def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_
                     d.spk[i], d.how[i] = key, "noun"
             elif s.kind == "self":
                 d.spk[i], d.how[i] = me, "pronoun"
+            elif s.kind == "pronoun" and info.intro_person and _gender_ok(chars.get(info.intro_person), s.gender):
+                d.spk[i], d.how[i] = info.intro_person, "pronoun"
     for _ in range(4):
         two = scene_pair(scene, chars)
         changed = False
@@ -596,6 +772,8 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 cands -= banned
                 nouns = {c for c in old if _blocks(c, s.gender) or _unsure_gender(c, chars, banned)}
                 p, steps = p.prev, steps + 1
+            if _TRACE is not None:
+                _TRACE[(d.index, i)] = (set(cands), set(nouns), two, list(seen[-8:]), banned)
             if len(cands) == 1 and not nouns:
                 d.spk[i], d.how[i] = cands.pop(), "pronoun"
                 changed = True
@@ -1004,9 +1182,9 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
 
 # fork_map workers: (finder, characters, the list of noun-tie tables) come as shared().
 
-def _analyse_part(dialogs: list[tuple[list, int]]) -> list[list[ReplicaInfo]]:
+def _analyse_part(dialogs: list[tuple[list, int, str | None]]) -> list[list[ReplicaInfo]]:
     finder, by_key, ties_list = shared()
-    return [analyse(d, finder, by_key, ties_list[t]) for d, t in dialogs]
+    return [analyse(d, finder, by_key, ties_list[t], intro) for d, t, intro in dialogs]
 
 
 def _people_part(paragraphs: list[tuple[int, str]]) -> list[list[str]]:
@@ -1089,7 +1267,8 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     # The per-dialog reading and the narration's people do not depend on each
     # other: forked workers share them; attribution below runs in order.
     work = (finder, by_key, ties_list)
-    all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties)),
+    intros = [window_of[d][0][-1] if d in window_of and window_of[d][0] else None for d in range(len(dialogs))]
+    all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties, intros)),
                                                                   max(jobs, len(dialogs) // 200)), jobs,
                                         shared=work, desc="speakers: remarks", unit="part") for x in part]
     window_pars = list(dict.fromkeys((dialog_ties[d], p) for d, (w, _, _) in window_of.items() for p in w))
