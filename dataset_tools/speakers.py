@@ -93,6 +93,8 @@ _SCENE_GAP = 0
 # The author's words before a dialog that end with a colon ("Пава стал в позу и проговорил:") say who
 # speaks its first line when the line's own remark does not.
 _INTRO = True
+_NOUN_SUBJECTS = True  # in the narration, only a noun person that may be a subject competes for он/она
+_RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
 
@@ -240,6 +242,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         if mention is not None:
             if "nomn" not in mention.groups:
                 return False  # "сказал Маше Вася": an object
+            if vt.number == "plur":
+                return Subject("plural", span=(seg, a, b), verb=vspan)  # "сказали Катя и Аркадий"
             return Subject("name", mention.chars, vgender, span=(seg, mention.start, mention.end), verb=vspan)
         low = w.lower()
         if low in _PRONOUN_SUBJECT:
@@ -255,6 +259,10 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         parses = parse_all(low)
         top = parses[0].tag
         sub = _substantive(toks, i_of[a], parses) if w[:1].islower() else None
+        titled = by_start.get(toks[i_of[a] + 1][0]) if sub is not None and i_of[a] + 1 < len(toks) else None
+        if titled is not None and "nomn" in titled.groups and text[b:titled.start].isspace():
+            # "сказал мистер Астлей", "ответил доктор Старцев": the title of a name, not another person
+            return Subject("name", titled.chars, vgender, span=(seg, titled.start, titled.end), verb=vspan)
         if sub is not None:
             if sub.tag.number == "plur" or vt.number == "plur":
                 return Subject("plural", span=(seg, a, b), verb=vspan)
@@ -383,6 +391,9 @@ def _subject_before(body: str, toks: list, vstart: int, verb, mentions: list[Men
     by_end = {mn.end: mn for mn in mentions}
     if not toks:
         return None
+    if vt.number == "plur":
+        return Subject("plural")  # "Катя и Аркадий сказали:"
+
     # comma segments: the index of the token that opens each
     seg_of, seg_first, seg = [], {}, 0
     for i, (a, _, _) in enumerate(toks):
@@ -566,11 +577,38 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
     for start, word in words:
         if text[:start + len(word)] in before_name:
             continue
-        person = _animate_noun(word)
+        person = _animate_noun(word) or _title(word)
+        if person and subjects and _NOUN_SUBJECTS and not _may_be_nominative(word):
+            continue  # "ручку цирюльника": nobody who acts, as for the names
         if person:
             lemma, gender = person
             found.append((start, ties.get(lemma) or f"~{lemma}|{gender}"))
+    if subjects:
+        # sentence ends, for the recency rule: "вышли бабушка и Зоя" names both in one breath
+        found += [(m.start(), SENTENCE_END) for m in _SENTENCE_END.finditer(text)] + [(len(text), SENTENCE_END)]
     return [c for _, c in sorted(found)]
+
+
+SENTENCE_END = "."
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s)")
+
+
+# "его сиятельство", "ваше благородие": a title that stands for a person of either gender.
+_TITLES = set("""сиятельство превосходительство высокопревосходительство благородие высокоблагородие высокородие
+    величество высочество преосвященство высокопреосвященство святейшество светлость степенство""".split())
+
+
+@functools.lru_cache(maxsize=200_000)
+def _may_be_nominative(word: str) -> bool:
+    from .morph import get_morph
+
+    return any(t.case == "nomn" and t.number == "sing" for t in get_morph().tag(word))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _title(word: str) -> tuple[str, str] | None:
+    lemma = parse_top(word).normal_form
+    return (lemma, "?") if lemma in _TITLES else None
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -662,7 +700,7 @@ def _unsure_gender(c: str, chars: dict, banned: set) -> bool:
 
 
 def _noun_person(c: str, gender: str | None) -> bool:
-    return c.startswith("~") and (gender is None or c.endswith("|" + gender))
+    return c.startswith("~") and (gender is None or c.endswith("|" + gender) or c.endswith("|?"))
 
 
 def _blocks(c: str, gender: str | None) -> bool:
@@ -764,6 +802,13 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 cands = {c for c in seen if c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
                 cands -= banned
                 nouns = {c for c in seen if _blocks(c, s.gender) or _unsure_gender(c, chars, banned)}
+                if _RECENT_NAME_WINS and len(cands) == 1 and nouns:
+                    # "…немец-часовщик… Степан Аркадьич улыбнулся. — …, — сказал он": the one
+                    # name named after every unnamed man of the window.
+                    last = {x: k for k, x in enumerate(seen)}
+                    name = last[next(iter(cands))]
+                    if all(SENTENCE_END in seen[last[n]:name] for n in nouns):
+                        nouns = set()
             p, steps = d.prev, 0
             while not cands and not nouns and p is not None and steps < _PRONOUN_MEMORY:
                 # Nobody of that gender since the dialog before: one who took part in it.

@@ -349,10 +349,10 @@ def test_a_noun_opening_a_sentence_is_a_person_too(finder):
 
 
 def test_only_a_possible_subject_in_the_narration_is_a_pronoun_candidate(finder):
-    from dataset_tools.speakers import people_in
+    from dataset_tools.speakers import SENTENCE_END, people_in
 
     def people(text):
-        return people_in(text, finder.find(text), {}, subjects=True)
+        return [c for c in people_in(text, finder.find(text), {}, subjects=True) if c != SENTENCE_END]
 
     assert people("Он рассказал всё Евгению Васильичу.") == []
     assert people("Евгений Васильич рассказал всё.") == ["Базаров"]
@@ -384,3 +384,71 @@ def test_a_character_of_unknown_gender_nearby_stops_the_pronoun():
     infos = analyse(dialog, f, by_key, {})
     assert attribute(infos, ["Катя"], by_key, {})[0] == ["Катя"]
     assert attribute(infos, ["Катя", "Сафо"], by_key, {})[0] == [None]
+
+
+def run_intro(intro, paragraphs, finder, context=()):
+    dialog = [split_replica(p) for p in paragraphs]
+    infos = analyse(dialog, finder, BY_KEY, {}, intro=intro)
+    return attribute(infos, list(context), BY_KEY, {})
+
+
+@pytest.mark.parametrize("intro,want", [
+    ("Базаров стал у окна, поднял руку и проговорил трагическим тоном:", "Базаров"),
+    ("Когда Аркадий вошёл, Базаров сказал ему шёпотом, сильно волнуясь:", "Базаров"),
+    ("Заметив, что Аркадий спит, Катя спросила:", "Катя"),  # a subordinate clause names nobody who speaks
+    ("Катя засмеялась и крикнула Аркадию:", "Катя"),
+    ("И тут сказал Базаров:", "Базаров"),
+    ("Аркадий долго молчал. Потом Катя посмотрела на него, и она сказала:", "Катя"),  # her own paragraph
+    ("Базаров услышал:", None),  # who hears is not who speaks
+    ("Базаров прочёл:", None),
+    ("Катя и Аркадий сказали:", None),
+    ("Базаров вошёл к Аркадию.", None),  # no colon: the author's words introduce nothing
+    ("Базаров и Аркадий долго молчали. Наконец он сказал:", None),  # two men
+])
+def test_the_words_before_a_dialog_name_its_first_speaker(finder, intro, want):
+    spk, how, _ = run_intro(intro, ["— Пора."], finder)
+    assert spk == [want]
+    assert how == ["remark" if want else None] or (how == ["pronoun"] and "она" in intro)
+
+
+def test_the_words_before_a_dialog_give_the_addressee_and_the_turns(finder):
+    spk, _, addr = run_intro("Базаров сказал Аркадию:", ["— Пора.", "— Иду."], finder)
+    assert spk == ["Базаров", "Аркадий"] and addr == ["Аркадий", "Базаров"]
+
+
+def test_the_lines_own_remark_wins_over_the_words_before(finder):
+    spk, _, _ = run_intro("Базаров сказал:", ["— Нет, — ответил Аркадий."], finder)
+    assert spk == ["Аркадий"]
+
+
+def test_a_title_before_a_name_is_not_another_person(finder):
+    s = remark_subject("сказал доктор Аркадий", finder.find("сказал доктор Аркадий"))
+    assert s.kind == "name" and s.chars == {"Аркадий"}
+
+
+def test_the_name_said_after_an_unnamed_person_wins_only_in_a_later_sentence(finder):
+    # "Доктор ушёл. Базаров сел. — ..., — сказал он": Базаров, named last.
+    spk, how, _ = run(["— Поздно, — сказал он."], finder, context=["~доктор|m", ".", "Базаров", "."])
+    assert spk == ["Базаров"] and how == ["pronoun"]
+    # "Вошли доктор и Базаров": both in one breath, either may speak.
+    spk, _, _ = run(["— Поздно, — сказал он."], finder, context=["~доктор|m", "Базаров", "."])
+    assert spk == [None]
+    # The unnamed one came last: he may be the one who speaks.
+    spk, _, _ = run(["— Поздно, — сказал он."], finder, context=["Базаров", ".", "~доктор|m", "."])
+    assert spk == [None]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Его сиятельство отложил газету.", ["~сиятельство|?"]),  # a title is a person of either gender
+    ("Лошадь фыркнула, и пол заскрипел.", []),  # animals and a floor read as the name Пол are nobody
+    ("Сторож зевнул.", ["~сторож|m"]),
+])
+def test_person_nouns(finder, text, want):
+    from dataset_tools.speakers import SENTENCE_END, people_in
+
+    assert [c for c in people_in(text, finder.find(text), {}, subjects=True) if c != SENTENCE_END] == want
+
+
+def test_an_unknown_name_the_text_uses_as_a_nominative_keeps_its_ending():
+    assert nominative("Сисой", "nomn") == "Сисой"  # not the instrumental of "Сиса"
+    assert nominative("Алексей Александровичем", "nomn") == "Алексей Александрович"
