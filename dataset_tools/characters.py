@@ -60,7 +60,9 @@ def _names_extractor():
 
 
 def patr_key(word: str) -> str:
-    return _PATR_END.sub("", word.lower().replace("ё", "е")).rstrip("ь")
+    key = _PATR_END.sub("", word.lower().replace("ё", "е")).rstrip("ь")
+    # "Митрич" is how Дмитриевич is said
+    return "д" + key if key.startswith("митр") else key
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -208,6 +210,47 @@ def _diminutive_of(short: str, full: str) -> bool:
     return n >= 3 and len(s) >= 4
 
 
+# Russian hypocorisms that do not share the full name's first three letters
+# (those that do, Аркаша/Аркадий, are found by the prefix): Костя is Константин,
+# Стива Степан, Долли Дарья. Only a single full name of the book takes one.
+_HYPOCORISMS = [(re.compile("^(?:" + pat + ")$"), tuple(full.split())) for pat, full in [
+    (r"кост(?:я|енька|ик|юша|юшка|ька)", "константин"),
+    (r"стив(?:а|очка)", "степан"),
+    (r"долл?(?:и|инька|енька)|даш(?:а|енька|ка|уля)", "дарья"),
+    (r"(?:саш|шур)(?:а|енька|ка|очка)", "александр александра"),
+    (r"ван(?:я|ечка|юша|юшка|ька)", "иван"),
+    (r"маш(?:а|енька|ка|уня)|ман(?:я|ечка|ька)", "мария марья"),
+    (r"паш(?:а|енька|ка)", "павел"),
+    (r"кол(?:я|енька|ька|юшка)", "николай"),
+    (r"миш(?:а|енька|ка)", "михаил"),
+    (r"(?:мит|дим)(?:я|енька|ька|а|очка)", "дмитрий"),
+    (r"дун(?:я|яша|ечка|ька)", "авдотья"),
+    (r"кат(?:я|енька|ечка|ька|юша)", "екатерина"),
+    (r"сон(?:я|ечка|ька)", "софья софия"),
+    (r"тан(?:я|ечка|юша|ька)", "татьяна"),
+    (r"ан(?:я|ечка|ька|юта)|нюр(?:а|ка|очка)|нюш(?:а|ка)", "анна"),
+    (r"ол(?:я|енька|ечка|ька)", "ольга"),
+    (r"жен(?:я|ечка|ька)", "евгений евгения"),
+    (r"вов(?:а|очка|ка)|волод(?:я|енька|ька)", "владимир"),
+    (r"тол(?:я|енька|ька)", "анатолий"),
+    (r"сен(?:я|ечка|ька)", "семен"),
+    (r"груш(?:а|енька|ка)|грун(?:я|ечка)", "аграфена"),
+    (r"наст(?:я|енька|ька)", "анастасия"),
+    (r"ксюш(?:а|енька|ка)", "ксения"),
+    (r"юр(?:а|очка|ка)", "юрий"),
+    (r"лиз(?:а|анька|очка|ка)", "елизавета лизавета"),
+    (r"леш(?:а|енька|ка)", "алексей"),
+]]
+
+
+_DOMINANT = 10  # a full name this many times more frequent than the others of its first name takes a diminutive
+
+
+def _hypocorism_of(alias: str) -> tuple[str, ...]:
+    a = alias.lower().replace("ё", "е")
+    return next((full for pat, full in _HYPOCORISMS if pat.match(a)), ())
+
+
 def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter] | None = None) -> list[Character]:
     """Groups nominative aliases into characters (see the module docstring)."""
     verb_genders = verb_genders or {}
@@ -242,9 +285,19 @@ def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter
         near = firsts.get(a.lower().replace("ё", "е")[:3], {})
         found = [(name, o) for name, owners in near.items() for o in owners
                  if o != a and _diminutive_of(a, name) and compatible_genders(name_gender(a), name_gender(o))]
+        if not found:
+            found = [(full, o) for full in _hypocorism_of(a) for o in firsts.get(full[:3], {}).get(full, ())
+                     if o != a and compatible_genders(name_gender(a), name_gender(o))]
         # Гришка and Гриша both shorten Григорий: the full name wins over another diminutive.
         full = {o for name, o in found if not _DIMINUTIVE.search(name)}
         targets = full or {o for _, o in found}
+        if len(targets) > 1:
+            # Долли with Дарья Александровна (51 mentions) and a Дарья Дмитриевна named once:
+            # the one the book is about.
+            weight = {t: sum(alias_counts[b] for b in aliases if owner[b] == t) for t in targets}
+            top = max(targets, key=lambda t: weight[t])
+            if weight[top] >= _DOMINANT * (sum(weight.values()) - weight[top]):
+                targets = {top}
         if len(targets) == 1:
             t = targets.pop()
             for b in aliases:

@@ -93,6 +93,9 @@ _SCENE_GAP = 0
 # The author's words before a dialog that end with a colon ("Пава стал в позу и проговорил:") say who
 # speaks its first line when the line's own remark does not.
 _INTRO = True
+# A talk of two goes on into the next dialog across at most this many narration paragraphs that name
+# nobody else (0: off).
+_CONTINUE_GAP = 2
 _NOUN_SUBJECTS = True  # in the narration, only a noun person that may be a subject competes for он/она
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
@@ -717,6 +720,8 @@ class DialogState:
     index: int = -1                         # the dialog's place in dialogs.jsonl
     prev: "DialogState | None" = None       # the dialog before, if no more narration than the window parts them
     ties: dict[str, str] = field(default_factory=dict)  # the nouns tied to a character in this dialog's text
+    gap: int | None = None                  # narration paragraphs since the dialog before (None: the text starts)
+    inherited: set[str] | None = None       # the two of the talk just before, carried on (see _CONTINUE_GAP)
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -762,6 +767,19 @@ def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_
             changed |= _turns(d, chars, two)
         if not changed:
             break
+
+
+def attribute_book(scenes: list[list[DialogState]], chars: dict[str, Character], narrator: str | None = None) -> None:
+    """Attributes the scenes in order; a talk of two goes on into the next
+    dialog when only a short narration that names nobody else parts them."""
+    pair = None
+    for scene in scenes:
+        first = scene[0]
+        first.inherited = pair if (
+            pair and _CONTINUE_GAP and first.gap is not None and first.gap <= _CONTINUE_GAP
+            and all(c == SENTENCE_END or c in pair for c in first.context)) else None
+        attribute_scene(scene, chars, first.ties, narrator)
+        pair = scene_pair(scene, chars)
 
 
 def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -> bool:
@@ -854,6 +872,10 @@ def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
         nouns = {c for c in scene[0].context if c.startswith("~")}
         if len(named) == 1 and (_PAIR_IGNORES_NOUNS or not nouns):
             people = people | named
+    carried = scene[0].inherited
+    if carried and len(carried) == 2 and people <= carried:
+        # The talk of two just before goes on: "Степан Аркадьич весело улыбался." between its lines.
+        people = set(carried)
     if NARRATOR in speakers and len(speakers) == 2 and len(addressed - speakers) == 1:
         # The one the other calls by name may be the narrator himself ("Алексей
         # Иванович, постойте!"): name_narrator decides, the pair stands.
@@ -1338,6 +1360,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         state.ties = ties_list[dialog_ties[d]]
         state.index = d
         states.append(state)
+        state.gap = gap
         if gap is not None and gap <= _NARRATION_WINDOW:
             state.prev = prev_prose
         prev_prose = state
@@ -1345,8 +1368,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             scenes[-1].append(state)
         else:
             scenes.append([state])
-    for scene in scenes:
-        attribute_scene(scene, by_key, scene[0].ties)
+    attribute_book(scenes, by_key)
     narrator = name_narrator(scenes, by_key)
     if narrator:
         log.info(f"the first-person narrator is {narrator}")
@@ -1354,7 +1376,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             for state in scene:
                 state.spk = [None] * len(state.infos)
                 state.how = [None] * len(state.infos)
-            attribute_scene(scene, by_key, scene[0].ties, narrator)
+        attribute_book(scenes, by_key, narrator)
     stats["narrator"] = narrator
     for scene in scenes:
         for state, addr in zip(scene, scene_addressees(scene, by_key)):

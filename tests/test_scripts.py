@@ -39,7 +39,7 @@ def test_full_run_outputs(built):
         assert (out / name).stat().st_size > 0, name
     assert (work / "my dicts" / "dict_me.py").exists()
     assert "stage dialogs: paragraphs.txt -> dialogs.txt" in r.stderr
-    assert "replica paragraphs: 229" in r.stdout and "top names: Маша" in r.stdout
+    assert "replica paragraphs: 234" in r.stdout and "top names: Маша" in r.stdout
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
     me = (out / "me_dialogs.txt").read_text(encoding="utf-8").splitlines()
     assert len(me) == len((out / "dialogs.txt").read_text(encoding="utf-8").splitlines())
