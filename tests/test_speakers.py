@@ -452,3 +452,39 @@ def test_person_nouns(finder, text, want):
 def test_an_unknown_name_the_text_uses_as_a_nominative_keeps_its_ending():
     assert nominative("Сисой", "nomn") == "Сисой"  # not the instrumental of "Сиса"
     assert nominative("Алексей Александровичем", "nomn") == "Алексей Александрович"
+
+
+def test_hypocorisms_join_their_full_name():
+    chars = {c.key: c for c in build_characters(Counter({"Константин Дмитрич": 20, "Костя": 5, "Стива": 3,
+                                                         "Степан Аркадьич": 30}))}
+    assert "Костя" in chars["Константин Дмитрич"].aliases and "Стива" in chars["Степан Аркадьич"].aliases
+    # A namesake named once does not stop Долли from joining the Дарья the book is about...
+    chars = {c.key: c for c in build_characters(Counter({"Дарья Александровна": 50, "Дарья Дмитриевна": 1,
+                                                         "Долли": 30}))}
+    assert "Долли" in chars["Дарья Александровна"].aliases and "Дарья Дмитриевна" in chars
+    # ...but Саша with an Александр and an Александра as frequent is left to the user.
+    chars = {c.key: c for c in build_characters(Counter({"Саша": 5, "Александр Петрович": 10,
+                                                         "Александра Ивановна": 10}))}
+    assert "Саша" in chars
+    assert parts_of("Константин Митрич") == parts_of("Константин Дмитрич")
+
+
+def _scene(paragraphs, finder, context=(), gap=None):
+    dialog = [split_replica(p) for p in paragraphs]
+    d = DialogState(analyse(dialog, finder, BY_KEY, {}), list(context))
+    d.gap = gap
+    return [d]
+
+
+def test_a_talk_of_two_goes_on_across_a_short_narration(finder):
+    from dataset_tools.speakers import attribute_book
+
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    quiet = _scene(["— Почему? — спросил Базаров.", "— Поздно.", "— Жаль."], finder, ["Аркадий", "."], gap=1)
+    attribute_book([first, quiet], BY_KEY)
+    assert quiet[0].spk == ["Базаров", "Аркадий", "Базаров"]
+    # The narration between brings in Катя: the talk may be hers now.
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    busy = _scene(["— Почему? — спросил Базаров.", "— Поздно."], finder, ["Катя", "."], gap=1)
+    attribute_book([first, busy], BY_KEY)
+    assert busy[0].spk == ["Базаров", None]
