@@ -93,6 +93,9 @@ _SCENE_GAP = 0
 # The author's words before a dialog that end with a colon ("Пава стал в позу и проговорил:") say who
 # speaks its first line when the line's own remark does not.
 _INTRO = True
+# A kin noun that is the subject of at least this many remarks of one text is a character (бабушка in
+# «Игрок»); 0: never.
+_KIN_CHARACTERS = 8
 # A talk of two goes on into the next dialog across at most this many narration paragraphs that name
 # nobody else (0: off).
 _CONTINUE_GAP = 2
@@ -1047,8 +1050,20 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
     return ties_of(noun_tie_counts(texts, finder))
 
 
-def ties_of(counts: dict[str, Counter]) -> dict[str, str]:
-    return {lemma: next(iter(c)) for lemma, c in counts.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
+def ties_of(counts: dict[str, Counter], chars: dict[str, Character] | None = None) -> dict[str, str]:
+    """`chars`: a noun of one gender ties to no character of the other ("бабушке
+    Де-Грие" is no grandmother named Де-Грие)."""
+    out = {lemma: next(iter(c)) for lemma, c in counts.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
+    if chars:
+        out = {lemma: key for lemma, key in out.items()
+               if key not in chars or compatible_genders(_noun_gender(lemma), chars[key].gender)}
+    return out
+
+
+@functools.lru_cache(maxsize=20_000)
+def _noun_gender(lemma: str) -> str:
+    t = parse_top(lemma).tag
+    return _GENDER.get(t.gender, "?") if t.POS == "NOUN" else "?"
 
 
 def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Counter]:
@@ -1190,7 +1205,8 @@ def noun_characters(dialogs, text_ids, finder: MentionFinder, ties: dict[str, st
                 if kind != "r":
                     continue
                 s = remark_subject(text, finder.find(text), i)
-                if s is not None and s.kind == "noun" and s.lemma not in ties and s.lemma not in _GENERIC:
+                if s is not None and s.kind == "noun" and s.lemma not in ties and (
+                        s.lemma not in _GENERIC or (_KIN_CHARACTERS and s.lemma in _KIN)):
                     counts[s.lemma] += 1
                     texts[s.lemma].add(t)
                     in_dialogs[s.lemma].add(d)
@@ -1202,7 +1218,8 @@ def noun_characters(dialogs, text_ids, finder: MentionFinder, ties: dict[str, st
         # All in one text, and all through it: a novel's waiter of one chapter
         # (`татарин`) is no character, a story's `городовой` is.
         spread = len(in_dialogs[lemma]) / text_size[next(iter(texts[lemma]))]
-        if n >= 3 and len(texts[lemma]) == 1 and spread >= _NOUN_SPREAD and key not in taken:
+        need = _KIN_CHARACTERS if lemma in _KIN else 3
+        if n >= need and len(texts[lemma]) == 1 and spread >= _NOUN_SPREAD and key not in taken:
             g = genders[lemma].most_common(1)[0][0] if genders[lemma] else "?"
             out.append(Character(key, [lemma], g, mentions=n))
     return out
@@ -1307,7 +1324,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     for c in tie_counts:
         for lemma, n in c.items():
             book_counts[lemma].update(n)
-    ties = ties_of(book_counts)
+    ties = ties_of(book_counts, by_key)
     own: dict[str, str] = {}  # a lower-case alias in characters.py is a noun for that one person
     for c in chars:
         for a in c.aliases:
@@ -1328,7 +1345,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     # A noun tied to a name holds in its own story only: in a folder, "дама"
     # of one story is nobody of the next (a play's dialogs use the whole book's).
     # ties_list[0] is the whole book's table, ties_list[1 + i] the i-th prose text's.
-    ties_list = [ties, *[{**ties_of(c), **own} for c, k in zip(tie_counts, is_prose) if k]]
+    ties_list = [ties, *[{**ties_of(c, by_key), **own} for c, k in zip(tie_counts, is_prose) if k]]
     window_of = dict(zip((d for d, r in enumerate(play_rows) if r is None), windows))
     dialog_ties = [min(1 + window_of[d][2], len(ties_list) - 1) if d in window_of else 0 for d in range(len(dialogs))]
     # The per-dialog reading and the narration's people do not depend on each

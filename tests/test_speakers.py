@@ -488,3 +488,24 @@ def test_a_talk_of_two_goes_on_across_a_short_narration(finder):
     busy = _scene(["— Почему? — спросил Базаров.", "— Поздно."], finder, ["Катя", "."], gap=1)
     attribute_book([first, busy], BY_KEY)
     assert busy[0].spk == ["Базаров", None]
+
+
+def test_a_kin_noun_that_speaks_often_becomes_a_character(finder):
+    from dataset_tools.speakers import _KIN_CHARACTERS, noun_characters
+
+    lines = [["— Ну! — сказала бабушка."], ["— Пиши, — сказал отец."]] * _KIN_CHARACTERS
+    dialogs = [[split_replica(p) for p in d] for d in lines]
+    found = noun_characters(dialogs, [0] * len(dialogs), finder, {}, set(BY_KEY))
+    assert sorted(c.key for c in found) == ["Бабушка", "Отец"]
+    # Three times is the bar for "городовой", not for "отец" (the father of whom?)
+    few = [[split_replica("— Пиши, — сказал отец.")]] * 3
+    assert noun_characters(few, [0, 0, 0], finder, {}, set(BY_KEY)) == []
+
+
+def test_a_noun_ties_to_no_character_of_the_other_gender():
+    from collections import Counter as C
+
+    from dataset_tools.speakers import ties_of
+
+    counts = {"бабушка": C({"Базаров": 1}), "доктор": C({"Базаров": 2})}
+    assert ties_of(counts, BY_KEY) == {"доктор": "Базаров"}  # "бабушке Базарова" is no grandmother Базаров
