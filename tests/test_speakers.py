@@ -509,3 +509,26 @@ def test_a_noun_ties_to_no_character_of_the_other_gender():
 
     counts = {"бабушка": C({"Базаров": 1}), "доктор": C({"Базаров": 2})}
     assert ties_of(counts, BY_KEY) == {"доктор": "Базаров"}  # "бабушке Базарова" is no grandmother Базаров
+
+
+@pytest.mark.parametrize("remark,want", [
+    ("нахмурившись, сказал Базаров, не любивший споров", "Базаров"),  # a gerund phrase before the verb
+    ("невольно сказал Базаров и ужаснулся тому, что говорил", "Базаров"),  # "что" far from the verb
+    ("она говорит, что Базаров уехал", None),  # reported speech: no speech tag
+])
+def test_remark_subject_past_a_gerund_and_a_far_clause(finder, remark, want):
+    s = remark_subject(remark, finder.find(remark))
+    assert (set(s.chars) if s is not None and s.kind == "name" else None) == ({want} if want else None)
+
+
+def test_a_bare_surname_joins_the_namesake_the_book_is_about():
+    from dataset_tools.speakers import full_name_ties
+
+    chars = [Character("Левин", ["Левин"], "m", mentions=400), Character("Костя", ["Костя", "Константин Левин"], "m", mentions=70),
+             Character("Николай Левин", ["Николай Левин"], "m", mentions=9), Character("Катавасов", ["Катавасов"], "m", mentions=20)]
+    by_key = {c.key: c for c in chars}
+    finder = MentionFinder(chars, {})
+    texts = ["Катавасов Левину сказал.", "Пришёл Константин Левин."]
+    assert full_name_ties(texts, finder, by_key) == {"Левин": "Костя"}  # not Катавасов, whom "Левину" was told
+    by_key["Николай Левин"].mentions = 30  # two brothers spoken of alike: left to the user
+    assert full_name_ties(texts, finder, by_key) == {}

@@ -2,13 +2,14 @@
 # Merge two entries, add or drop an alias, rename a key or fix a gender, then re-run
 # make_datasets.sh with STAGE=speakers. This file is read as data, never executed.
 CHARACTERS = {
-    "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 65 replicas
+    "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 66 replicas
     "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 63 replicas
     "Зоя": {"aliases": ["Зоя"], "gender": "f"},  # 24 replicas
     "Григорий": {"aliases": ["Григорий", "Григорий Саввич", "Гриша", "Гришка"], "gender": "m"},  # 23 replicas
     "Тимур Ильич": {"aliases": ["Тимур Ильич", "Тимур"], "gender": "m"},  # 19 replicas
+    "Бабушка": {"aliases": ["бабушка"], "gender": "f"},  # 15 replicas
     "Степан": {"aliases": ["Степан", "Степан Петрович"], "gender": "m"},  # 5 replicas
     "Анна Петровна": {"aliases": ["Анна Петровна"], "gender": "f"},  # 0 replicas
     "Мария": {"aliases": ["Мария"], "gender": "f"},  # 0 replicas
 }
-# checksum: 9e63415700f7af2d
+# checksum: 644c92875292cedd
