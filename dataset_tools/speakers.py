@@ -624,8 +624,14 @@ def _may_be_nominative(word: str) -> bool:
     return any(t.case == "nomn" and t.number == "sing" for t in get_morph().tag(word))
 
 
+_TITLE_STEM = re.compile(r"(?:высоко)?(?:сиятельств|превосходительств|благороди|величеств|высочеств|"
+                         r"преосвященств|святейшеств|светлост|степенств|высокороди)")
+
+
 @functools.lru_cache(maxsize=50_000)
 def _title(word: str) -> tuple[str, str] | None:
+    if not _TITLE_STEM.match(word):
+        return None  # most words: no parse needed
     lemma = parse_top(word).normal_form
     return (lemma, "?") if lemma in _TITLES else None
 
