@@ -246,6 +246,30 @@ _HYPOCORISMS = [(re.compile("^(?:" + pat + ")$"), tuple(full.split())) for pat, 
 _DOMINANT = 10  # a full name this many times more frequent than the others of its first name takes a diminutive
 
 
+# Colloquial and full spellings of a patronymic: Алексеич/Алексеевич, Иваныч/Иванович,
+# Васильич/Васильевич, Дмитрич/Дмитриевич (the text may use both for one person).
+_PATR_SPELLINGS = [("еич", "еевич"), ("ьич", "ьевич"), ("рич", "риевич"), ("ыч", "ович")]
+
+
+def patronymic_variants(alias: str) -> list[str]:
+    """The alias with its (masculine) patronymic in the other spelling, if any."""
+    words, roles = alias.split(), word_roles(alias)
+    out = []
+    for i, (w, role) in enumerate(zip(words, roles)):
+        if role != "middle":
+            continue
+        for short, full in _PATR_SPELLINGS:
+            if w.endswith(full):
+                other = w[:-len(full)] + short
+            elif w.endswith(short) and len(w) - len(short) >= 3:  # not Ильич
+                other = w[:-len(short)] + full
+            else:
+                continue
+            out.append(" ".join(words[:i] + [other] + words[i + 1:]))
+            break
+    return out
+
+
 def _hypocorism_of(alias: str) -> tuple[str, ...]:
     a = alias.lower().replace("ё", "е")
     return next((full for pat, full in _HYPOCORISMS if pat.match(a)), ())

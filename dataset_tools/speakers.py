@@ -44,7 +44,7 @@ import click
 
 from .characters import (
     _DOMINANT, Character, alias_index, compatible_genders, build_characters, characters_edited, characters_path,
-    inflections, load_characters, nominative, write_characters,
+    inflections, load_characters, nominative, patronymic_variants, write_characters,
 )
 from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
                      shared, split_even, write_json, write_stats)
@@ -159,7 +159,8 @@ class MentionFinder:
             chars, names = [], {}
         index = alias_index(chars)
         for c in chars:
-            for alias in c.aliases:
+            # "Иван Алексеевич Огнев" is the Иван Алексеич the dialogs know
+            for alias in c.aliases + [v for a in c.aliases for v in patronymic_variants(a) if v not in c.aliases]:
                 for form, cases in inflections(alias).items():
                     self.form_chars[form].add(c.key)
                     self.form_groups[form].update(GROUP_OF_CASE.get(x, x) for x in cases)

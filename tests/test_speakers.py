@@ -532,3 +532,18 @@ def test_a_bare_surname_joins_the_namesake_the_book_is_about():
     assert full_name_ties(texts, finder, by_key) == {"Левин": "Костя"}  # not Катавасов, whom "Левину" was told
     by_key["Николай Левин"].mentions = 30  # two brothers spoken of alike: left to the user
     assert full_name_ties(texts, finder, by_key) == {}
+
+
+@pytest.mark.parametrize("alias,want", [
+    ("Иван Алексеич", ["Иван Алексеевич"]), ("Сергей Иванович", ["Сергей Иваныч"]),
+    ("Степан Аркадьич", ["Степан Аркадьевич"]), ("Тимур Ильич", []), ("Вера Иосифовна", []),
+])
+def test_patronymic_spellings(alias, want):
+    from dataset_tools.characters import patronymic_variants
+
+    assert patronymic_variants(alias) == want
+
+
+def test_the_other_patronymic_spelling_is_a_mention():
+    finder = MentionFinder([Character("Огнев", ["Огнев", "Иван Алексеич"], "m")], {})
+    assert [m.chars for m in finder.find("Иван Алексеевич Огнев помнит")] == [{"Огнев"}, {"Огнев"}]
