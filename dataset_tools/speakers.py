@@ -93,6 +93,9 @@ _SCENE_GAP = 0
 # The author's words before a dialog that end with a colon ("Пава стал в позу и проговорил:") say who
 # speaks its first line when the line's own remark does not.
 _INTRO = True
+_FIRST_TURN_SEES_CONTEXT = True  # a dialog's first line goes by turns only if its narration names no third person
+_ADDS = True  # "прибавила она" right after a line of hers is her again
+_TIE_NO_GENITIVE = True  # see noun_tie_counts
 # A bare surname shared by several characters joins the one named this many times more than the rest.
 _SURNAME_DOMINANT = 5
 # A third person of that gender in the narration before stops the pair's он/она. Off: on the golds it only
@@ -126,6 +129,7 @@ class Subject:
     lemma: str = ""
     span: tuple[int, int, int] | None = None  # (segment, start, end) of the subject word(s)
     verb: tuple[int, int, int] | None = None
+    verb_lemma: str = ""
 
 
 @dataclass
@@ -166,7 +170,8 @@ class MentionFinder:
                     self.form_groups[form].update(GROUP_OF_CASE.get(x, x) for x in cases)
         for form, info in names.items():
             group = _decided_group(info)
-            keys = index.get(nominative(form, group).replace("ё", "е"), set())
+            keys = index.get(nominative(form, group).replace("ё", "е"), set()) or (
+                _bare_stem(form, index) if group != "nomn" else set())
             if keys:
                 self.form_chars[form].update(keys)
                 self.form_groups[form].update(case_groups(form) if group is None else {group})
@@ -205,6 +210,19 @@ class MentionFinder:
 
 
 _NEXT_WORD = re.compile(r"\s+(" + WORD.pattern + ")")
+
+
+_SURNAME_ENDS = ("а", "у", "ом", "ым", "е")
+
+
+def _bare_stem(form: str, index: dict[str, set[str]]) -> set[str]:
+    """An oblique form of a surname pymorphy does not inflect (Яшвину: Яшвин)."""
+    for end in _SURNAME_ENDS:
+        if form.endswith(end) and " " not in form:
+            keys = index.get(form[:-len(end)].replace("ё", "е"))
+            if keys:
+                return keys
+    return set()
 
 
 def _decided_group(info: dict) -> str | None:
@@ -330,12 +348,16 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
     # "сказал Вася" inverts; "зоолог взял Самойленко за рукав" does not: with
     # words before the verb, the subject is looked for there first.
     found = (before() or after()) if verb_i > 0 else after()
+    if found is not None:
+        found.verb_lemma = verb.normal_form
     if found is not None and verb.normal_form in _HEARING:
         # "— …! — слышит Очумелов": the one who hears, not the one who speaks.
         return Subject("other", span=found.span, verb=found.verb)
     return found
 
 
+# Verbs of adding to one's own words.
+_ADDING = {"прибавить", "прибавлять", "добавить", "добавлять"}
 # Verbs whose subject hears the line rather than says it.
 _HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться"}
 # Verbs of the author's words before a colon whose subject reads or recalls what
@@ -519,6 +541,9 @@ def remark_addressees(text: str, mentions: list[Mention], subject: Subject | Non
             continue
         if subject is not None and subject.span and subject.span[1] == mn.start:
             continue
+        if subject is not None and subject.verb and subject.verb[2] < mn.start and any(
+                _verb_parse(w, first=False) for w in WORD.findall(text[subject.verb[2]:mn.start])):
+            continue  # "отвечал Левин и велел Кузьме подавать": Кузьма is told something else
         if _TOWARDS.search(text, max(0, mn.start - 5), mn.start):
             verbs = [p for p in map(parse_top, (w.lower() for w in WORD.findall(text[:mn.start])[-4:-1]))
                      if p.tag.POS in ("VERB", "INFN", "GRND")]
@@ -813,6 +838,14 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
         s = info.subject
         if d.spk[i] is None and s is not None and s.kind == "pronoun" and not info.conflict:
             prev = d.spk[i - 1] if i else None
+            if _ADDS and prev in chars and s.verb_lemma in _ADDING and _gender_ok(chars[prev], s.gender) \
+                    and chars[prev].gender != "?" and prev not in info.vocatives | set(info.remark_chars):
+                # "— …, — прибавила она" right after her own line: she goes on.
+                d.spk[i], d.how[i] = prev, "pronoun"
+                changed = True
+                seen.extend(info.remark_chars)
+                seen.append(prev)
+                continue
             # "он" is never the one who tells the story in the first person.
             banned = {prev, NARRATOR, me} | info.vocatives | set(info.remark_chars)
             if _NEXT_BANNED and i + 1 < len(d.infos) and d.how[i + 1] in ("remark", "noun") and not (
@@ -944,8 +977,11 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
             who = guesses.pop()
             info = d.infos[i]
             s = info.subject
-            if who in info.vocatives or (s is not None and s.kind == "self" and who != NARRATOR):
+            if who in info.vocatives | info.remark_addressees or (s is not None and s.kind == "self" and who != NARRATOR):
                 continue
+            if _FIRST_TURN_SEES_CONTEXT and i == 0 and any(
+                    c not in two and c != SENTENCE_END and (c in chars or c.startswith("~")) for c in d.context):
+                continue  # "Дарья Александровна запуталась… — Ну, так вот что мы сделаем": a third one may open the talk
             if s is not None and s.kind == "pronoun" and who != NARRATOR and not _gender_ok(chars.get(who), s.gender):
                 continue
             d.spk[i] = who
@@ -1077,7 +1113,12 @@ def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
 def ties_of(counts: dict[str, Counter], chars: dict[str, Character] | None = None) -> dict[str, str]:
     """`chars`: a noun of one gender ties to no character of the other ("бабушке
     Де-Грие" is no grandmother named Де-Грие)."""
-    out = {lemma: next(iter(c)) for lemma, c in counts.items() if len(c) == 1 and sum(c.values()) >= _TIE_MIN}
+    out = {}
+    for lemma, c in counts.items():
+        people = {k.rstrip("\t") for k in c}
+        sure = sum(n for k, n in c.items() if not k.endswith("\t"))
+        if len(people) == 1 and sure >= _TIE_MIN:
+            out[lemma] = people.pop()
     if chars:
         out = {lemma: key for lemma, key in out.items()
                if key not in chars or compatible_genders(_noun_gender(lemma), chars[key].gender)}
@@ -1105,8 +1146,13 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
             agree = [p for p in parse_all(m.group(1)) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups]
             p = agree[0] if agree else None
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
-                # the lemma as a subject would show it: "городовой", "князь"
-                ties[p.normal_form][next(iter(mn.chars))] += 1
+                # the lemma as a subject would show it: "городовой", "князь". "лакея Сергея
+                # Ивановича" may be his servant: a genitive (or the animate accusative, the same
+                # form) only makes the noun ambiguous, it ties nothing (marked with a tab).
+                key = next(iter(mn.chars))
+                if _TIE_NO_GENITIVE and all(x.tag.case in ("gent", "gen2", "accs") for x in agree):
+                    key += "\t"
+                ties[p.normal_form][key] += 1
     return ties
 
 
@@ -1286,6 +1332,7 @@ def remark_names(dialogs, names: dict[str, dict]) -> dict[str, dict]:
 
     known = {w for f in names for w in f.split()}
     counts: Counter[str] = Counter()
+    name_like: set[str] = set()
     lower: set[str] = set()
     for dialog in dialogs:
         for segments in dialog:
@@ -1295,11 +1342,16 @@ def remark_names(dialogs, names: dict[str, dict]) -> dict[str, dict]:
                 if kind != "r" or len(words) < 2 or not words[0].islower() or not may_be_author_verb(words[0]):
                     continue
                 w = words[1]
-                if w[:1].isupper() and w not in known and len(w) > 2 and (
-                        not get_known(w.lower()) or any("Surn" in p.tag or "Name" in p.tag for p in parse_all(w))):
+                if w[:1].isupper() and w not in known and len(w) > 2 and w.lower() not in _NOT_NAMES:
                     counts[w] += 1
+                    if not get_known(w.lower()) or any("Surn" in p.tag or "Name" in p.tag for p in parse_all(w)):
+                        name_like.add(w)
+    # A known common word ("Савка", a duck) is a name when it speaks this way three times.
     return {w: {"count": n, "groups": {"nomn": n}, "example": "", "ner": False}
-            for w, n in counts.items() if n >= 2 and w.lower() not in lower}
+            for w, n in counts.items() if n >= (2 if w in name_like else 3) and w.lower() not in lower}
+
+
+_NOT_NAMES = {"бог", "господь", "христос", "царь", "государь", "император"}
 
 
 def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:
@@ -1313,6 +1365,19 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
                 counts[a] += 1
         for label, n in play.get("labels", {}).items():
             counts[label] += n
+    # A form pymorphy could not put in the nominative ("Яшвину") that is an oblique
+    # case of a more frequent alias ("Яшвин") is that alias.
+    oblique: dict[str, str] = {}
+    for alias, n in counts.most_common():
+        forms = [f for f, cases in inflections(alias).items() if f != alias and "nomn" not in cases]
+        if not forms and " " not in alias and alias[-1:] not in "аяьйоеиыую":
+            forms = [alias + end for end in _SURNAME_ENDS]  # Яшвин, which pymorphy does not inflect
+        for form in forms:
+            oblique.setdefault(form, alias)
+    for alias in list(counts):
+        to = oblique.get(alias)
+        if to and to in counts and counts[to] >= counts[alias]:
+            counts[to] += counts.pop(alias)
     return build_characters(counts)
 
 

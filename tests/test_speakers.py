@@ -547,3 +547,29 @@ def test_patronymic_spellings(alias, want):
 def test_the_other_patronymic_spelling_is_a_mention():
     finder = MentionFinder([Character("Огнев", ["Огнев", "Иван Алексеич"], "m")], {})
     assert [m.chars for m in finder.find("Иван Алексеевич Огнев помнит")] == [{"Огнев"}, {"Огнев"}]
+
+
+def test_she_adds_to_her_own_line(finder):
+    spk, how, _ = run(["— Поздно, — сказала Катя.", "— И темно, — прибавила она."], finder,
+                      context=["Катя", "Одинцова"])
+    assert spk == ["Катя", "Катя"] and how == ["remark", "pronoun"]
+
+
+def test_a_dative_after_a_second_verb_is_no_addressee(finder):
+    spk, _, addr = run(["— Готово, — отвечал Базаров и велел Аркадию собираться."], finder)
+    assert spk == ["Базаров"] and addr == [None]
+
+
+def test_an_oblique_form_pymorphy_cannot_inflect_joins_its_nominative():
+    from dataset_tools.speakers import initial_characters
+
+    names = {"Яшвин": {"count": 20, "groups": {"nomn": 20}}, "Яшвину": {"count": 2, "groups": {"datv": 2}}}
+    chars = initial_characters(names, None)
+    assert [c.key for c in chars] == ["Яшвин"]
+
+
+def test_a_genitive_after_a_noun_ties_nothing(finder):
+    from dataset_tools.speakers import noun_ties
+
+    assert noun_ties(["Пришёл лакей Базарова.", "Лакей ушёл."], finder) == {}
+    assert noun_ties(["Пришёл доктор Базаров."], finder) == {"доктор": "Базаров"}
