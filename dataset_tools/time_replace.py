@@ -163,6 +163,7 @@ def _find_verb(text: str, start: int, end: int, person: str):
 
 _GERUND_GAP = re.compile(r"\s*,\s*([^\W\d_]+)[^,.!?;:()«»\"—–]*,\s*")
 _AND_VERB = re.compile(r"\s+и\s+(?:не\s+)?([^\W\d_]+)")
+_AND_GERUND_VERB = re.compile(r"\s+и\s*,\s*([^\W\d_]+)[^,.!?;:()—–]{0,60},\s*(?:не\s+)?([^\W\d_]+)")
 
 
 def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int, str]]:
@@ -174,6 +175,12 @@ def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int,
         new = _agree(m.group(1), person, verb_expected=True)
         if new:
             out.append((m.start(1), m.end(1), new))
+    # "грожу ему я и, запахиваясь в шинель, продолжаю свой путь": a gerund phrase between
+    m = _AND_GERUND_VERB.search(text, pos, hi + 100)
+    if m and m.start() < hi and parse_top(m.group(1).lower()).tag.POS == "GRND":
+        new = _agree(m.group(2), person, verb_expected=True)
+        if new:
+            out.append((m.start(2), m.end(2), new))
     return out
 
 
