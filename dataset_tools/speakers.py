@@ -298,7 +298,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         top = parses[0].tag
         sub = _substantive(toks, i_of[a], parses) if w[:1].islower() else None
         titled = by_start.get(toks[i_of[a] + 1][0]) if sub is not None and i_of[a] + 1 < len(toks) else None
-        if titled is not None and "nomn" in titled.groups and text[b:titled.start].isspace():
+        if titled is not None and titled.groups == {"nomn"} and text[b:titled.start].isspace():
+            # (not an indeclinable name: "объявил епископ Спаланцо" tells Спаланцо)
             # "сказал мистер Астлей", "ответил доктор Старцев": the title of a name, not another person
             return Subject("name", titled.chars, vgender, span=(seg, titled.start, titled.end), verb=vspan)
         if sub is not None:

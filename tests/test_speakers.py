@@ -573,3 +573,10 @@ def test_a_genitive_after_a_noun_ties_nothing(finder):
 
     assert noun_ties(["Пришёл лакей Базарова.", "Лакей ушёл."], finder) == {}
     assert noun_ties(["Пришёл доктор Базаров."], finder) == {"доктор": "Базаров"}
+
+
+def test_a_title_before_an_indeclinable_name_is_the_subject():
+    chars = [Character("Спаланцо", ["Спаланцо"], "m")]
+    finder = MentionFinder(chars, {})
+    s = remark_subject("объявил епископ Спаланцо", finder.find("объявил епископ Спаланцо"))
+    assert s.kind == "noun" and s.lemma == "епископ"  # Спаланцо (any case) is told
