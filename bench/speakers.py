@@ -52,8 +52,8 @@ def read_gold(paths):
     return passages
 
 
-def run_stages(src: Path, out: Path, rerun: bool) -> None:
-    if (out / "speakers.jsonl").exists() and not rerun:
+def run_stages(src: Path, out: Path, rerun: bool, speakers_only: bool = False) -> None:
+    if (out / "speakers.jsonl").exists() and not rerun and not speakers_only:
         return
     out.mkdir(parents=True, exist_ok=True)
     py = [str(ROOT / ".venv" / "bin" / "python"), "-m"]
@@ -63,6 +63,8 @@ def run_stages(src: Path, out: Path, rerun: bool) -> None:
         ["dataset_tools.names", "--out-dir", str(out), "--dict-dir", str(out)],
         ["dataset_tools.speakers", "--out-dir", str(out), "--dict-dir", str(out)],
     ]
+    if speakers_only and (out / "names.json").exists():
+        steps = steps[-1:]
     for step in steps:
         subprocess.run(py + step, check=True, cwd=ROOT, env={"TIME_KIT_PROGRESS": "0", "PATH": "/usr/bin:/bin"})
 
@@ -85,7 +87,7 @@ class Score:
         return f"{100 * self.c[a] / self.c[b]:.1f}% ({self.c[a]}/{self.c[b]})" if self.c[b] else "—"
 
 
-def score_passage(p, lines, rows, sc: Score, per_how: dict, errors: list, start: int) -> int:
+def score_passage(p, lines, rows, sc: Score, per_how: dict, errors: list, start: int, misses: list) -> int:
     cast = {k: {norm(k)} | {norm(a) for a in v} for k, v in p["cast"].items()}
     pos = start
     for item in p["items"]:
@@ -111,6 +113,8 @@ def score_passage(p, lines, rows, sc: Score, per_how: dict, errors: list, start:
                 per_how[kh]["right"] += right
                 if not right:
                     errors.append(f"{p['src']}:{item['line']}: speaker {ks} ({kh}), gold {gs}: {want[:90]}")
+            elif named:
+                misses.append(f"{p['src']}:{item['line']}: gold {gs}: {want[:110]}")
         if ga != "?":
             sc.add("a_replicas")
             named = ga in cast or ga == "*"
@@ -128,8 +132,10 @@ def score_passage(p, lines, rows, sc: Score, per_how: dict, errors: list, start:
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--work", default="/tmp/time_kit_speakers", show_default=True, help="Where the runs go.")
 @click.option("--rerun", is_flag=True, help="Run the stages again even where outputs exist.")
+@click.option("--speakers", "speakers_only", is_flag=True, help="Run the speakers stage again (reuse the names).")
 @click.option("--errors", "show_errors", is_flag=True, help="List every wrong speaker and addressee.")
-def main(gold, work, rerun, show_errors):
+@click.option("--misses", "show_misses", is_flag=True, help="List every named gold speaker the run left null.")
+def main(gold, work, rerun, speakers_only, show_errors, show_misses):
     passages = read_gold(gold)
     by_book: dict[str, list] = defaultdict(list)
     for p in passages:
@@ -138,14 +144,15 @@ def main(gold, work, rerun, show_errors):
     total_how: dict = defaultdict(lambda: defaultdict(int))
     rows_out = []
     errors: list[str] = []
+    misses: list[str] = []
     for src, ps in by_book.items():
         out = Path(work) / Path(src).stem.replace(" ", "_")
-        run_stages(CORPUS / src, out, rerun)
+        run_stages(CORPUS / src, out, rerun, speakers_only)
         lines, rows = load_run(out)
         sc = Score()
         pos = 0
         for p in sorted(ps, key=lambda p: p["first_line"]):
-            pos = score_passage(p, lines, rows, sc, total_how, errors, pos)
+            pos = score_passage(p, lines, rows, sc, total_how, errors, pos, misses)
         for k, v in sc.c.items():
             total.add(k, v)
         rows_out.append((src, sc))
@@ -165,6 +172,8 @@ def main(gold, work, rerun, show_errors):
         print(f"\nwarning: {total.c['unaligned']} gold replicas not found in dialogs.txt")
     if show_errors:
         print("\n" + "\n".join(errors))
+    if show_misses:
+        print("\n" + "\n".join(misses))
 
 
 if __name__ == "__main__":

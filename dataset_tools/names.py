@@ -277,6 +277,10 @@ def is_plural_only(form: str) -> bool:
     if not get_known(word.lower()):
         # Guesses for unknown names (Базиль) are often plural; these endings are not names.
         return word.endswith(("ых", "их", "ые", "ие", "ими", "ыми", "ами", "ины", "ыны", "овы", "евы"))
+    if word.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        # Кирилов is a surname; pymorphy knows it only as the genitive plural of
+        # Кирил, and a family is "у Кириловых", never "у Кирилов".
+        return False
     parses = [p for p in parse_all(word) if p.tag.case and p.score >= 0.05]
     return bool(parses) and all(p.tag.number == "plur" for p in parses)
 

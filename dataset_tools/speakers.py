@@ -49,7 +49,7 @@ from .characters import (
 from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
-from .morph import WORD, parse_all, parse_top
+from .morph import WORD, has_name_tag, parse_all, parse_top
 from .names import GROUP_OF_CASE, case_groups, read_names
 from .replicas import is_replica, render_char
 
@@ -108,6 +108,8 @@ _KIN_CHARACTERS = 8
 # nobody else (0: off).
 _CONTINUE_GAP = 2
 _NOUN_SUBJECTS = True  # in the narration, only a noun person that may be a subject competes for он/она
+_ASKED = True  # the accusative/genitive after an asking verb is the addressee (спросил он Савку)
+_TIE_AT_START = True  # a capitalised noun at a sentence start before a name ties too (Дьячок Савелий)
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -522,6 +524,9 @@ _ADDRESS_VERBS = {"сказать", "говорить", "ответить", "о�
                   "кивнуть", "улыбнуться", "велеть", "приказать", "сообщить", "объяснить", "посоветовать",
                   "предложить", "напомнить", "признаться", "пожаловаться", "пообещать", "обещать", "возражать",
                   "закричать", "прошептать", "замечать", "объявить"}
+# The one asked or called: "спросил он Савку", "спрашивает у Гусева", "окликнул Аркадия".
+_ASKING_VERBS = {"спросить", "спрашивать", "переспросить", "переспрашивать", "расспрашивать", "допрашивать",
+                 "окликнуть", "окликать", "перебить", "перебивать", "остановить", "останавливать"}
 _TOWARDS = re.compile(r"(?:^|\s)(?:к|ко)\s+$")
 # "к Аркадию" names the addressee after turning or coming to him; after "поехал",
 # "вернулся", "встала" or "почтение" it is where somebody goes or what they feel.
@@ -532,15 +537,32 @@ _TOWARDS_VERBS = {"обратиться", "обращаться", "поверн�
                   "кинуться", "кидаться", "подбежать", "подбегать", "подскочить", "пристать", "приставать"}
 
 
+def _asked(text: str, mn: Mention) -> bool:
+    """`спросил он Савку`, `спрашивает Павел Иваныч у Гусева`, `окликнула она Машу`."""
+    for w in reversed(WORD.findall(text[max(0, mn.start - 60):mn.start])[-4:]):
+        p = parse_top(w.lower())
+        if p.normal_form in _ASKING_VERBS:
+            return True
+        if not (w == "у" or (p.tag.POS == "NPRO" and p.tag.case == "nomn") or p.tag.POS in ("ADVB", "PRCL")
+                or w[:1].isupper()):
+            return False
+    return False
+
+
 def remark_addressees(text: str, mentions: list[Mention], subject: Subject | None) -> set[str]:
-    """`сказал он Аркадию`, `обратился к Аркадию`, `оборачиваясь к сыну`."""
+    """`сказал он Аркадию`, `обратился к Аркадию`, `оборачиваясь к сыну`, `спросил он Савку`."""
     out = set()
     # The remark's first sentence: "…глаза. И, хотя он и обещал Алексею Александровичу…" is narration.
     first = len(re.split(r"(?<=[.!?…])\s+(?=[А-ЯЁ])", text, maxsplit=1)[0])
     for mn in mentions:
-        if len(mn.chars) != 1 or "datv" not in mn.groups or mn.start > first:
+        if len(mn.chars) != 1 or mn.start > first:
             continue
         if subject is not None and subject.span and subject.span[1] == mn.start:
+            continue
+        if "datv" not in mn.groups:
+            if _ASKED and "gent" in mn.groups and "nomn" not in mn.groups and _asked(text, mn) and not (
+                    subject is not None and subject.chars and mn.chars <= subject.chars):
+                out |= mn.chars
             continue
         if subject is not None and subject.verb and subject.verb[2] < mn.start and any(
                 _verb_parse(w, first=False) for w in WORD.findall(text[subject.verb[2]:mn.start])):
@@ -1102,6 +1124,8 @@ def _prose_windows(texts: list[list[str]]) -> Iterator[tuple[list[str], int | No
 
 
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
+# "Дьячок Савелий Гыкин лежал…": a capitalised noun at a sentence start ties too.
+_TIE_NOUN_START = re.compile(r"(?:^|[.!?…]\s+|[—–]\s*)[«\"„(]?([А-ЯЁ][а-яё]+)\s+$")
 
 
 def noun_ties(texts: Iterable[str], finder: MentionFinder) -> dict[str, str]:
@@ -1139,12 +1163,16 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
         for mn in finder.find(text):
             if len(mn.chars) != 1:
                 continue
-            m = _TIE_NOUN.search(text[max(0, mn.start - 30):mn.start])
+            before = text[max(0, mn.start - 30):mn.start]
+            m = _TIE_NOUN.search(before) or (_TIE_NOUN_START.search(before) if _TIE_AT_START else None)
             if not m:
                 continue
+            word = m.group(1).lower()
+            if word != m.group(1) and any(has_name_tag(p.tag) for p in parse_all(word) if p.score >= 0.05):
+                continue  # "Иван Гыкин": a name, not a noun
             # An apposition agrees in case ("доктору Старцеву"); "шафер Левина" is
             # Левин's best man, another person. The readings that agree decide.
-            agree = [p for p in parse_all(m.group(1)) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups]
+            agree = [p for p in parse_all(word) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups]
             p = agree[0] if agree else None
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь". "лакея Сергея

@@ -92,6 +92,8 @@ def test_villages_and_possessives_are_not_names():
 
     assert not is_name_part("Бутёкино") and is_name_part("Кнапс")
     assert is_plural_only("Сашины") and is_plural_only("Калининых") and not is_plural_only("Каренина")
+    # pymorphy knows these only as genitive plurals (of Кирил, песец); they are surnames
+    assert not is_plural_only("Кирилов") and not is_plural_only("Песцов") and not is_plural_only("Маслобоев")
 
 
 def test_two_surnames_side_by_side():

@@ -174,6 +174,11 @@ def test_vocative_gives_the_addressee(finder):
     ("сказал он и поехал к Аркадию", set()),
     ("сказал он с почтением к Аркадию", set()),
     ("сказал он. И хотя он обещал Аркадию молчать, не выдержал", set()),  # narration after the remark
+    ("спросил он Катю", {"Катя"}),  # the one asked
+    ("спрашивает Базаров у Аркадия", {"Аркадий"}),
+    ("окликнула Одинцова Базарова", {"Базаров"}),
+    ("спросил он про Катю", set()),  # asked about her, not asked her
+    ("сказал он, глядя на Катю", set()),
 ])
 def test_remark_addressee_needs_turning_to_them(finder, remark, want):
     from dataset_tools.speakers import remark_addressees
@@ -288,6 +293,9 @@ def test_noun_ties_need_an_apposition(finder):
     # "доктор Базаров" ties the noun; "шафер Аркадия" is Аркадий's best man, someone else.
     ties = noun_ties(["Вошёл доктор Базаров.", "Пришёл шафер Аркадия."], finder)
     assert ties.get("доктор") == "Базаров" and "шафер" not in ties
+    # At a sentence start the noun is capitalised; a first name there is no noun.
+    ties = noun_ties(["Ночь. Дьячок Аркадий лежал и не спал.", "Евгений Базаров вошёл."], finder)
+    assert ties.get("дьячок") == "Аркадий" and "евгений" not in ties
 
 
 def _dialog(lines, finder, context=(), prev=None):
