@@ -309,12 +309,18 @@ def build_characters(alias_counts: Counter[str], verb_genders: dict[str, Counter
         near = firsts.get(a.lower().replace("ё", "е")[:3], {})
         found = [(name, o) for name, owners in near.items() for o in owners
                  if o != a and _diminutive_of(a, name) and compatible_genders(name_gender(a), name_gender(o))]
-        if not found:
-            found = [(full, o) for full in _hypocorism_of(a) for o in firsts.get(full[:3], {}).get(full, ())
-                     if o != a and compatible_genders(name_gender(a), name_gender(o))]
+        if not any(not _DIMINUTIVE.search(name) for name, _ in found):
+            # "Ваня" next to "Ванюша" only: the full name it shortens may still be there
+            # (Иван Петрович); beside other diminutives, only a name with a patronymic or
+            # a surname (a grandmother "Мария" said once is not Маша).
+            found += [(full, o) for full in _hypocorism_of(a) for o in firsts.get(full[:3], {}).get(full, ())
+                      if o != a and compatible_genders(name_gender(a), name_gender(o))
+                      and (not found or len(parts[o]) > 1)]
         # Гришка and Гриша both shorten Григорий: the full name wins over another diminutive.
         full = {o for name, o in found if not _DIMINUTIVE.search(name)}
         targets = full or {o for _, o in found}
+        # A bare "Иван" beside "Иван Петрович" and "Иван Александрыч" is one of them, not a third man.
+        targets = {t for t in targets if not any(parts[t] < parts[u] for u in targets)} or targets
         if len(targets) > 1:
             # Долли with Дарья Александровна (51 mentions) and a Дарья Дмитриевна named once:
             # the one the book is about.

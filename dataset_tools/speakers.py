@@ -63,6 +63,7 @@ _PLURAL_VOCATIVE = re.compile(
     r"(?:^|[,.!?…]\s*)(?:господа|дети|детки|ребята|братцы|друзья|товарищи|братья|сестры|сёстры|"
     r"барышни|господа присяжные)\s*[,!]", re.I)
 _NARRATION_WINDOW = 2  # narration paragraphs before a dialog that count for pronouns
+_FAR_WINDOW = 6  # and before those, where the first "он" of a dialog with nobody of his gender nearby looks
 _NOUN_CHARACTERS = True  # people named only by a noun become characters (off, on the gold: the same precision, -5.9 pts coverage)
 _NOUN_SPREAD = 0.03  # the share of a text's dialogs a noun character must speak in
 _CALLED_ANSWERS = True  # "ответила она" after a line calling Маша by name is Маша
@@ -793,6 +794,7 @@ class DialogState:
     ties: dict[str, str] = field(default_factory=dict)  # the nouns tied to a character in this dialog's text
     gap: int | None = None                  # narration paragraphs since the dialog before (None: the text starts)
     inherited: set[str] | None = None       # the two of the talk just before, carried on (see _CONTINUE_GAP)
+    far: list[str] = field(default_factory=list)  # people of the narration before the window (_FAR_WINDOW)
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -851,6 +853,10 @@ def attribute_book(scenes: list[list[DialogState]], chars: dict[str, Character],
             and all(c == SENTENCE_END or c in pair for c in first.context)) else None
         attribute_scene(scene, chars, first.ties, narrator)
         pair = scene_pair(scene, chars)
+
+
+def _first_pronoun(d: DialogState) -> int:
+    return next((i for i, x in enumerate(d.infos) if x.subject is not None and x.subject.kind == "pronoun"), -1)
 
 
 def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -> bool:
@@ -918,6 +924,15 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 cands -= banned
                 nouns = {c for c in old if _blocks(c, s.gender) or _unsure_gender(c, chars, banned)}
                 p, steps = p.prev, steps + 1
+            if not cands and not nouns and i == _first_pronoun(d) and d.far and not any(d.spk[:i]) and not any(
+                    c in chars and _gender_ok(chars[c], s.gender) for c in seen):
+                # "Степан Аркадьич … IV … Увидав мужа, она … — Долли! — сказал он": nobody of
+                # that gender in the window: the last one the narration named before it.
+                last = next((c for c in reversed(d.far) if c != SENTENCE_END and (
+                    _blocks(c, s.gender) or _unsure_gender(c, chars, banned)
+                    or (c in chars and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"))), None)
+                if last in chars and last not in banned and not _unsure_gender(last, chars, banned):
+                    cands = {last}
             if _TRACE is not None:
                 _TRACE[(d.index, i)] = (set(cands), set(nouns), two, list(seen[-8:]), banned)
             if len(cands) == 1 and not nouns:
@@ -1094,7 +1109,7 @@ def iter_narration_windows(paragraphs: Iterable[str]) -> Iterator[tuple[list[str
         p = p.rstrip("\n")
         if p and is_replica(p):
             if not in_dialog:
-                yield window[-_NARRATION_WINDOW:], gap
+                yield window[-(_NARRATION_WINDOW + _FAR_WINDOW):], gap
                 in_dialog = True
                 gap = 0
             continue
@@ -1386,8 +1401,11 @@ _NOT_NAMES = {"бог", "господь", "христос", "царь", "гос�
 def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:
     """Characters from the names stage's forms (and a play's persons)."""
     counts: Counter[str] = Counter()
+    sources: dict[str, set[str]] = defaultdict(set)
     for form, info in names.items():
-        counts[nominative(form, _decided_group(info))] += info["count"]
+        nom = nominative(form, _decided_group(info))
+        counts[nom] += info["count"]
+        sources[nom].add(form.replace("ё", "е"))
     if play:
         for p in play.get("persons", []):
             for a in [p["name"], *p.get("aliases", [])]:
@@ -1402,9 +1420,14 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
         if not forms and " " not in alias and alias[-1:] not in "аяьйоеиыую":
             forms = [alias + end for end in _SURNAME_ENDS]  # Яшвин, which pymorphy does not inflect
         for form in forms:
-            oblique.setdefault(form, alias)
+            oblique.setdefault(form.replace("ё", "е"), alias)
     for alias in list(counts):
-        to = oblique.get(alias)
+        # "Алеше" read as the dative of Алеш is the dative of the more frequent Алёша.
+        to = oblique.get(alias.replace("ё", "е"))
+        if not to and alias.replace("ё", "е") not in sources[alias]:
+            # never seen in the nominative itself: every form of it is the other's
+            targets = {oblique.get(f) for f in sources[alias]}
+            to = targets.pop() if len(targets) == 1 else None
         if to and to in counts and counts[to] >= counts[alias]:
             counts[to] += counts.pop(alias)
     return build_characters(counts)
@@ -1519,7 +1542,9 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
             states.append(state)
             continue
         window, gap, _ = window_of[d]
-        state = DialogState(infos, [c for p in window for c in window_people[dialog_ties[d], p]])
+        near, far = window[-_NARRATION_WINDOW:], window[:-_NARRATION_WINDOW]
+        state = DialogState(infos, [c for p in near for c in window_people[dialog_ties[d], p]])
+        state.far = [c for p in far for c in window_people[dialog_ties[d], p]]
         state.ties = ties_list[dialog_ties[d]]
         state.index = d
         states.append(state)

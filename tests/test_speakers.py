@@ -475,6 +475,13 @@ def test_hypocorisms_join_their_full_name():
                                                          "Александра Ивановна": 10}))}
     assert "Саша" in chars
     assert parts_of("Константин Митрич") == parts_of("Константин Дмитрич")
+    # Ванюша beside Ваня does not hide Иван Петрович; a bare "Иван" is one of the Иваны, not another man.
+    chars = {c.key: c for c in build_characters(Counter({"Ваня": 200, "Ванюша": 1, "Иван Петрович": 60, "Иван": 5,
+                                                         "Иван Александрыч": 2}))}
+    assert {"Ваня", "Ванюша", "Иван Петрович"} <= set(chars["Ваня"].aliases)
+    # A bare full name beside diminutives is weak: a grandmother "Мария" said once is not Маша.
+    chars = {c.key: c for c in build_characters(Counter({"Маша": 60, "Машенька": 5, "Мария": 1}))}
+    assert "Мария" in chars and "Мария" not in chars["Маша"].aliases
 
 
 def _scene(paragraphs, finder, context=(), gap=None):
@@ -574,6 +581,29 @@ def test_an_oblique_form_pymorphy_cannot_inflect_joins_its_nominative():
     names = {"Яшвин": {"count": 20, "groups": {"nomn": 20}}, "Яшвину": {"count": 2, "groups": {"datv": 2}}}
     chars = initial_characters(names, None)
     assert [c.key for c in chars] == ["Яшвин"]
+    # "Алеше" read as the dative of a man named Алеш is the dative of the Алёша the text has
+    names = {"Алеша": {"count": 100, "groups": {"nomn": 100}}, "Алешу": {"count": 10, "groups": {"gent": 10}},
+             "Алеше": {"count": 2, "groups": {"datv": 2}}}
+    assert [c.key for c in initial_characters(names, None)] == ["Алеша"]
+
+
+def test_he_with_nobody_of_his_gender_nearby_is_the_last_man_named_before(finder):
+    lines = ["— Долли! — сказал он тихим голосом.", "— Уйдите! — вскрикнула Катя."]
+    d = DialogState(analyse([split_replica(p) for p in lines], finder, BY_KEY, {}), ["Катя", "."])
+    d.far = ["Аркадий", ".", "Катя", "."]
+    attribute_scene([d], BY_KEY, {})
+    assert d.spk == ["Аркадий", "Катя"]
+    # the last man named before is a nameless lackey: nobody
+    d = DialogState(analyse([split_replica(p) for p in lines], finder, BY_KEY, {}), ["Катя", "."])
+    d.far = ["Аркадий", ".", "Базаров", "~лакей|m", "."]
+    attribute_scene([d], BY_KEY, {})
+    assert d.spk == [None, "Катя"]
+    # a man in the window, even one who cannot be "он" here, stops the look further back
+    d = DialogState(analyse([split_replica(["— Аркадий, иди сюда! — сказал он."][0])], finder, BY_KEY, {}),
+                    ["Аркадий", "."])
+    d.far = ["Базаров", "."]
+    attribute_scene([d], BY_KEY, {})
+    assert d.spk == [None]
 
 
 def test_a_genitive_after_a_noun_ties_nothing(finder):
