@@ -109,6 +109,7 @@ _KIN_CHARACTERS = 8
 # nobody else (0: off).
 _CONTINUE_GAP = 2
 _NOUN_SUBJECTS = True  # in the narration, only a noun person that may be a subject competes for он/она
+_SUBJECT_PAST_GERUND = True  # "вскричал, махнув рукой, Де-Грие": the subject after a gerund phrase
 _ASKED = True  # the accusative/genitive after an asking verb is the addressee (спросил он Савку)
 _TIE_AT_START = True  # a capitalised noun at a sentence start before a name ties too (Дьячок Савелий)
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
@@ -349,9 +350,33 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
                     i += 1
         return None
 
+    def past_gerund():
+        # "вскричал, махнув рукой, Де-Грие": the subject after a gerund phrase
+        if not (_SUBJECT_PAST_GERUND and verb_i == len(toks) - 1 and m and m.group(0) == ","):
+            return None
+        g = WORD.search(text, m.end())
+        if g is None or text[m.end():g.start()].strip() or parse_top(g.group(0).lower()).tag.POS != "GRND":
+            return None
+        end = _CLAUSE.search(text, g.end())
+        if end is None or end.group(0) != "," or len(WORD.findall(text, g.start(), end.start())) > 8:
+            return None
+        w = WORD.search(text, end.end())
+        if w is None or text[end.end():w.start()].strip():
+            return None
+        mention = by_start.get(w.start())
+        after_subject = text[mention.end if mention else w.end():].lstrip()[:1]
+        if after_subject not in ("", ",", ".", ";", "!", "?", "…"):
+            return None  # "…, Анна взяла его руку": a new clause with its own verb
+        if mention is not None:
+            return judge(w.start(), mention.end, w.group(0), mention) or None
+        toks.append((w.start(), w.end(), w.group(0)))
+        i_of[w.start()] = len(toks) - 1
+        r = judge(w.start(), w.end(), w.group(0), None)
+        return r if isinstance(r, Subject) and r.kind in ("noun", "pronoun") else None
+
     # "сказал Вася" inverts; "зоолог взял Самойленко за рукав" does not: with
     # words before the verb, the subject is looked for there first.
-    found = (before() or after()) if verb_i > 0 else after()
+    found = ((before() or after()) if verb_i > 0 else after()) or past_gerund()
     if found is not None:
         found.verb_lemma = verb.normal_form
     if found is not None and verb.normal_form in _HEARING:

@@ -530,6 +530,10 @@ def test_a_noun_ties_to_no_character_of_the_other_gender():
     ("нахмурившись, сказал Базаров, не любивший споров", "Базаров"),  # a gerund phrase before the verb
     ("невольно сказал Базаров и ужаснулся тому, что говорил", "Базаров"),  # "что" far from the verb
     ("она говорит, что Базаров уехал", None),  # reported speech: no speech tag
+    ("вскричал, махнув рукой, Базаров", "Базаров"),  # the subject after a gerund phrase
+    ("сказала, обернувшись к нему, Катя", "Катя"),
+    ("сказал, улыбаясь, Аркадию", None),  # the one he smiles at, not a subject
+    ("сказал, улыбаясь, Базаров взял его руку", None),  # a new clause with its own verb
 ])
 def test_remark_subject_past_a_gerund_and_a_far_clause(finder, remark, want):
     s = remark_subject(remark, finder.find(remark))
