@@ -193,9 +193,16 @@ def inflections(alias: str) -> dict[str, set[str]]:
         for w, role in zip(words, roles):
             p = _word_parse(w, role)
             inf = p.inflect({case, "sing"}) if p is not None else None
+            if inf is None and p is None and role != "middle" and w.endswith(("ов", "ев", "ёв", "ин", "ын")):
+                # Кирилов, which pymorphy knows only as a genitive plural: a surname's endings
+                new.append(w + _SURNAME_CASE_ENDS[case])
+                continue
             new.append(_cap(inf.word, w) if inf is not None else w)
         out[" ".join(new)].add(case)
     return dict(out)
+
+
+_SURNAME_CASE_ENDS = {"gent": "а", "datv": "у", "accs": "а", "ablt": "ым", "loct": "е"}
 
 
 # ---------------------------------------------------------------- grouping

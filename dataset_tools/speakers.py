@@ -1163,6 +1163,13 @@ def _prose_windows(texts: list[list[str]]) -> Iterator[tuple[list[str], int | No
             yield window, gap, i
 
 
+# Nouns for a person's relation to another: in the genitive before a name they
+# may be that person's ("лакея Сергея Ивановича"); a title in the genitive
+# ("земского доктора Кирилова") is the name's apposition.
+_RELATION_NOUNS = set("""лакей слуга горничная кучер камердинер денщик друг приятель приятельница подруга товарищ
+    знакомый знакомая гость гостья любовник любовница секретарь управляющий приказчик няня нянька кормилица
+    гувернантка гувернёр гувернер учитель учительница ученик ученица сосед соседка хозяин хозяйка жених невеста
+    родственник родственница наследник наследница поверенный адвокат компаньон компаньонка посланный""".split()) | _KIN
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
 # "Дьячок Савелий Гыкин лежал…": a capitalised noun at a sentence start ties too.
 _TIE_NOUN_START = re.compile(r"(?:^|[.!?…]\s+|[—–]\s*)[«\"„(]?([А-ЯЁ][а-яё]+)\s+$")
@@ -1219,7 +1226,8 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
                 # Ивановича" may be his servant: a genitive (or the animate accusative, the same
                 # form) only makes the noun ambiguous, it ties nothing (marked with a tab).
                 key = next(iter(mn.chars))
-                if _TIE_NO_GENITIVE and all(x.tag.case in ("gent", "gen2", "accs") for x in agree):
+                if _TIE_NO_GENITIVE and all(x.tag.case in ("gent", "gen2", "accs") for x in agree) and (
+                        p.normal_form in _RELATION_NOUNS or p.tag.POS != "NOUN"):
                     key += "\t"
                 ties[p.normal_form][key] += 1
     return ties

@@ -615,6 +615,15 @@ def test_a_genitive_after_a_noun_ties_nothing(finder):
 
     assert noun_ties(["Пришёл лакей Базарова.", "Лакей ушёл."], finder) == {}
     assert noun_ties(["Пришёл доктор Базаров."], finder) == {"доктор": "Базаров"}
+    # a title in the genitive is the name's apposition; a relation noun is not
+    assert noun_ties(["Умер сын земского доктора Базарова."], finder) == {"доктор": "Базаров"}
+    assert noun_ties(["Умер сын жены Базарова."], finder) == {}
+
+
+def test_a_surname_pymorphy_knows_only_as_a_plural_still_declines():
+    from dataset_tools.characters import inflections
+
+    assert set(inflections("Кирилов")) == {"Кирилов", "Кирилова", "Кирилову", "Кириловым", "Кирилове"}
 
 
 def test_a_title_before_an_indeclinable_name_is_the_subject():
