@@ -16,8 +16,9 @@ DASHES = "—–―−"
 # A leading dash: any dash kind, a typewriter "--", or a hyphen.
 _LEAD = re.compile(rf"^\s*(?:[{DASHES}]|--?)\s*")
 # A dash that may open or close a remark: right after punctuation (optionally
-# followed by closing quotes), with or without spaces between.
-_CUT = re.compile(rf"([,.!?…:;][»”\"')]*)\s*(?:[{DASHES}]|--|-(?![\d-]))\s*")
+# followed by closing quotes and a footnote mark, "Quelle megere![52] —"), with or
+# without spaces between.
+_CUT = re.compile(rf"([,.!?…:;][»”\"')]*(?:\[\d{{1,4}}\])?)\s*(?:[{DASHES}]|--|-(?![\d-]))\s*")
 # The first clause of a segment ends at the first punctuation mark or dash.
 _CLAUSE_END = re.compile(rf"[,.!?…:;()«»\"{DASHES}]|\s-\s")
 

@@ -15,6 +15,8 @@ SPEC_TABLE = [
 ]
 
 OWN_TABLE = [
+    # a footnote mark after the punctuation: the remark still opens
+    ("— Quelle megere![52] — крикнул Де-Грие.", "<char>Quelle megere![52] (крикнул Де-Грие)"),
     # every dash kind at the start and inside
     ("– Что это? – спросила Лена.", "<char>Что это? (спросила Лена)"),
     ("― Кто идёт? ― крикнул часовой.", "<char>Кто идёт? (крикнул часовой)"),

@@ -631,3 +631,21 @@ def test_a_title_before_an_indeclinable_name_is_the_subject():
     finder = MentionFinder(chars, {})
     s = remark_subject("объявил епископ Спаланцо", finder.find("объявил епископ Спаланцо"))
     assert s.kind == "noun" and s.lemma == "епископ"  # Спаланцо (any case) is told
+
+
+def test_one_known_speaker_and_one_other_named_just_before_make_a_talk_of_two(finder):
+    lines = ["— Ты едешь? — спросил Базаров.", "— Еду.", "— Когда?", "— Завтра."]
+
+    def scene(context, narrator_near=False, prev=None):
+        d = DialogState(analyse([split_replica(p) for p in lines], finder, BY_KEY, {}), context, prev=prev)
+        d.narrator_near = narrator_near
+        attribute_scene([d], BY_KEY, {})
+        return d.spk
+
+    assert scene(["Аркадий", "."]) == ["Базаров", "Аркадий", "Базаров", "Аркадий"]
+    assert scene(["Аркадий", "Катя", "."]) == ["Базаров", None, None, None]  # two others named
+    assert scene(["Аркадий", "~лакей|m", "."]) == ["Базаров", None, None, None]  # and a lackey
+    assert scene(["Аркадий", "."], narrator_near=True) == ["Базаров", None, None, None]  # "…сказал он мне"
+    # the talk just before was Базаров's with Катя: Аркадий, named between, may be silent
+    before = DialogState([], [], spk=["Катя", "Базаров"], how=["remark", "remark"])
+    assert scene(["Аркадий", "."], prev=before) == ["Базаров", None, None, None]
