@@ -69,7 +69,7 @@ _NOUN_SPREAD = 0.03  # the share of a text's dialogs a noun character must speak
 _CALLED_ANSWERS = True  # "ответила она" after a line calling Маша by name is Маша
 _PRONOUN_NEAREST = False  # a setting: on the gold +3.8 pts coverage for -3.1 pts precision
 _PAIR_FROM_NARRATION = True  # one known speaker + the one other person the window names: a talk of two
-                             # (on the gold: +8 right, +1 wrong; off before this version: +11/-3 and the
+                             # (on the gold: +8 right, +2 wrong; off before this version: +11/-3 and the
                              # addressee precision under 90%, mostly from one-line dialogs and first-person books)
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
