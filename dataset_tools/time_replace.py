@@ -252,8 +252,10 @@ _PREP_CASE = {p: (None if p in ("в", "во", "на") else next(iter(g - {"gent"
               for p, g in PREP_GROUPS.items()}
 
 
-def _after_preposition(text: str, start: int, pronoun: str) -> str | None:
-    """The pronoun to use after a preposition; None when it cannot be told."""
+def _after_preposition(text: str, start: int, pronoun: str, form: str | None = None) -> str | None:
+    """The pronoun to use after a preposition; None when it cannot be told.
+    `form`: the name as written; a case it cannot be in is no choice ("с
+    Ихменева" is the genitive: "с меня", not "со мной")."""
     mode, group = _PRONOUN.get(pronoun, (None, None))
     m = re.search(r"(?:^|[^\w-])([^\W\d_]+)\s+$", text[:start])
     prep = m.group(1).lower() if m else ""
@@ -264,6 +266,10 @@ def _after_preposition(text: str, start: int, pronoun: str) -> str | None:
     if prep not in _PREP_CASE:
         return pronoun
     case = _PREP_CASE[prep]
+    if form is not None and not _indeclinable(form) and case_groups(form) != ALL_GROUPS:
+        fits = case_groups(form) & PREP_GROUPS[prep]
+        if len(fits) == 1:
+            case = next(iter(fits))
     return PRONOUNS[mode][case] if case else None
 
 
@@ -634,7 +640,7 @@ class Replacer:
                     self.stats["case_from_context"] += 1
                 low = PRONOUNS[mode][g]
             else:
-                low = _after_preposition(text, a, low)
+                low = _after_preposition(text, a, low, form)
                 if low is None:
                     self.stats["attached_kept"] += 1
                     continue
@@ -691,7 +697,8 @@ class Replacer:
             return None
         if nxt == "?" and not before.endswith(","):
             return None  # "Григорий?" asks about the name; it is replaced, not removed
-        if re.match(r",\s*что\s+ли\b", after_s) or _GUESS_WHO.match(after_s):
+        if re.match(r",\s*что\s+ли\b", after_s) or _GUESS_WHO.match(after_s) or (
+                nxt in ".…" and _GUESS_BEFORE.search(before)):
             # "Самойленко, что ли?" asks who it is, "Звонят… Ольга, должно быть." guesses:
             # a mention, not an address
             return None
@@ -719,6 +726,9 @@ class Replacer:
         return a, end, ""
 
 
+# "Звонят… Должно быть, Ольга.": the guess stands before the name
+_GUESS_BEFORE = re.compile(r"(?:^|[.!?…]\s*)(?:должно быть|кажется|наверное|наверно|вероятно|верно|видно|пожалуй|"
+                           r"может быть|небось)\s*,$", re.I)
 _GUESS_WHO = re.compile(r",\s*(?:должно быть|кажется|наверное|вероятно|верно|видно|пожалуй)\s*(?:[.!?…]|$)")
 
 # A question about the name: its answer is the name itself, not "я".
@@ -778,6 +788,8 @@ def _order(text: str, a: int, b: int, form: str, group: str | None) -> bool:
 
 _PRED_SKIP = {"не", "ни", "уж", "уже", "тоже", "также", "ведь", "же", "и"}
 _PARENTHETICAL = {"точно", "словно", "будто", "как", "кажется", "конечно", "говорят", "видно", "пожалуй"}
+_PARENTHETICAL_2 = {"мне кажется", "может быть", "я думаю", "мне думается", "я знаю", "я уверен", "я уверена",
+                    "по правде", "надо думать", "должно быть", "видите ли", "знаете ли", "так сказать"}
 
 
 def _name_genders(form: str) -> set[str]:
@@ -807,7 +819,14 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
     if sentence.rstrip().endswith("?"):
         return None  # a question to the one addressed
     words = [w for w in WORD.finditer(sentence)]
-    if words and words[0].group(0).lower() in _PARENTHETICAL:
+    personal = False
+    if len(words) > 1 and f"{words[0].group(0)} {words[1].group(0)}".lower() in _PARENTHETICAL_2 \
+            and sentence[words[1].end():].lstrip()[:1] == ",":
+        # "Катя, мне кажется, может его сделать счастливым": the subject; with "мне"
+        # beside it "я" would clash, so the name stays
+        personal = words[0].group(0).lower() in ("мне", "я")
+        words = [w for w in words if w.start() > sentence.find(",", words[1].end())]
+    elif words and words[0].group(0).lower() in _PARENTHETICAL:
         comma = sentence.find(",", words[0].end())
         if comma < 0:
             return None
@@ -823,6 +842,8 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
         if t2.POS in ("NPRO", "NOUN") and t2.case == "nomn":
             return None  # "Маша, пришёл он": its own subject
     if t.POS == "VERB" and t.mood == "indc" and t.number == "sing" and t.person == "3per":
+        if personal:
+            return "keep"
         new = _agree(w.group(0), _PERSON[mode]) if same else None
         return (base + w.start(), base + w.end(), new) if new else "keep"
     if not ((t.POS == "VERB" and t.mood == "indc" and t.tense == "past" and t.number == "sing")
