@@ -893,6 +893,8 @@ _SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", 
 
 
 _JOINING = {"и", "да", "или"}
+_CLAUSE_OPENERS = {"что", "чтобы", "чтоб", "если", "когда", "хотя", "зачем", "почему", "отчего", "где", "куда",
+                   "откуда"}
 _QUESTION_WORDS = {"что", "чем", "чём", "чего", "чему", "кто", "кого", "кому", "ком", "кем", "каком", "какой", "какую"}
 _WH_WORDS = {"зачем", "почему", "отчего", "где", "куда", "откуда", "кто", "кого", "какой", "какая", "сколько", "чей"}
 _PLACE_TIME = {"тут", "там", "здесь", "теперь", "сейчас", "тогда", "вчера", "сегодня", "завтра", "потом",
@@ -928,6 +930,13 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     sentence = _SENT_STOP.split(before[:-1])[-1]
     # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
     sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
+    # ... or a subordinate or wh- clause: "Я уверен, что вы, Нелли, не участвовали",
+    # "почему же, почему же, Нелли, ты не хочешь"
+    parts = re.split(r",\s*(?=(?:" + "|".join(sorted(_CLAUSE_OPENERS)) + r")\s)", sentence, flags=re.I)
+    subordinate = len(parts) > 1 and any(parse_top(w.lower()).tag.POS not in ("INTJ", "PRCL", "CONJ")
+                                         for w in WORD.findall(", ".join(parts[:-1])))
+    if subordinate:  # not after an interjection: "Ах, что ты, Наташа, полно!"
+        sentence = parts[-1]
     head = re.match(r"\s*([^\W\d_]+)\s*,\s*", sentence)
     last = WORD.findall(sentence)[-1:]
     if head and parse_top(head.group(1).lower()).tag.POS in ("INTJ", "PRCL", "CONJ") and last and \
@@ -949,7 +958,7 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
             p and p.normal_form in _PERSONAL_LEMMAS and p.tag.case == "nomn"):
         # the subject: nothing after it needs the comma; "Что ты, Наташа, полно!" is an exclamation,
         # "Что ты, Дуняша, такая бледная?" a question about her
-        if len(words) == 2 and words[0] == "что":
+        if len(words) == 2 and words[0] == "что" and not subordinate:
             nxt = WORD.match(rest)
             return bool(nxt) and (parse_top(nxt.group(0).lower()).tag.POS in ("ADJF", "ADJS", "PRTF", "PRTS")
                                   or _predicate_of(before, nxt.group(0)))
