@@ -10,11 +10,27 @@ left byte-identical.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 from .characters import characters_path, load_characters
+from .morph import parse_top
 from .speakers import MentionFinder, load_names, remark_subject
+
+
+_FOLLOW_UP = True  # a later "он" of the speaker's own remark becomes "я" too (see _follow_up)
+# "я" as a remark's subject: right at its start or after its first verb ("вздохнул я")
+_FIRST = re.compile(r"^(?:[^\W\d_]+\s+){0,2}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
+
+
+_OBLIQUE = {"m": re.compile(r"(?<![\w-])(?:его|него|ему|нему|им|ним|нём|нем|свой|своё|свое|своего|своему|своим|своём|"
+                            r"своем|своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I),
+            "f": re.compile(r"(?<![\w-])(?:её|ее|неё|нее|ей|ней|ею|нею|свой|своё|свое|своего|своему|своим|своём|своем|"
+                            r"своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I)}
+_FIRST_PERSON_WORDS = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною|мой|моя|моё|мое|мои|моего|моей|моему|моим|"
+                                 r"моих|мы|нас|нам|нами|наш|наша|наше|наши)(?![\w-])", re.I)
+WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 class PovRewriter:
@@ -25,6 +41,7 @@ class PovRewriter:
         only those are decided again from context); saved_forms: the speakers
         stage's form index for the same characters."""
         self.finder = MentionFinder(chars, names, saved_forms)
+        self.gender = {c.key: c.gender for c in chars}
         self.kit = kit or {}
         # Dictionary form -> the one character it names (forms naming two are left alone).
         owner = {f: next(iter(k)) for f, k in self.finder.form_chars.items() if len(k) == 1}
@@ -88,7 +105,62 @@ class PovRewriter:
         if how == "pronoun":
             new = self._remark_pronoun(new)
         new = self._replacer("me", speaker).replica(new)
+        if new != segments and _FOLLOW_UP:
+            new = self._follow_up(new, speaker, addressee, segments)
         return segments if new == segments else new
+
+    def _follow_up(self, segments, speaker: str, addressee: str | None, segments_before=None):
+        """`(вздохнул я; он помолчал и спросил тихо)`: a later `он`/`она` of the
+        remark whose subject became `я` is the speaker too, when nobody else
+        of that gender is named between them (the subject goes on)."""
+        from .speakers import people_in
+        from .time_replace import _agree, _coordinated_verbs
+
+        g = self.gender.get(speaker)
+        if g not in ("m", "f"):
+            return segments
+        pron = "он" if g == "m" else "она"
+        out = list(segments)
+        for i, (kind, text) in enumerate(out):
+            if kind != "r" or _FIRST.search(segments_before[i][1]):
+                continue  # a narrator's own "я" was there already: "он" is somebody else
+            me = _FIRST.search(text)
+            if me is None or text[:me.start()].strip(" ,"):
+                continue  # only a remark that opens with its subject "я" or its verb then "я"
+            later = [m for m in re.finditer(rf"(?<![\w-]){pron}(?![\w-])", text) if m.start() > me.end()]
+            if not later:
+                continue
+            a, b = later[0].start(), later[0].end()
+            between = text[me.end():a]
+            if _OBLIQUE[g].search(text[me.end():]) or _FIRST_PERSON_WORDS.search(segments_before[i][1]):
+                continue  # "у него что-то ёкнуло; он сунул": half "я", half "он" would be worse
+            if len(WORD_RE.findall(between)) > 6:
+                continue  # a long way off: another clause of the narration
+            if not re.search(r"[,;]|\sи\s", between) or any(
+                    c == addressee or c.startswith("~") or (c in self.gender and self.gender[c] in (g, "?"))
+                    for c in people_in(between, self.finder.find(between), {})):
+                continue  # "(сказал я Кате, и она …)", "(сказал я, а доктор …; он …)"
+            if re.match(r"\s+и\s", text[b:]) or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
+                continue  # "оба они, он и Самойленко": one of several
+            edits = [(a, b, "я")]
+            pos = b
+            for nxt in re.finditer(r"\s+([^\W\d_]+)", text[b:b + 60]):
+                if nxt.start() != pos - b:
+                    break  # punctuation between: the clause's verb is not here
+                w = nxt.group(1)
+                new = _agree(w, "1per")
+                if new:
+                    edits.append((b + nxt.start(1), b + nxt.end(1), new))
+                    edits += _coordinated_verbs(text, b + nxt.end(1), "1per")
+                    break
+                if parse_top(w.lower()).tag.POS not in ("PRCL", "ADVB"):
+                    break  # "не одобряет", "уже знает": past a particle or an adverb
+                pos = b + nxt.end()
+            for ea, eb, rep in sorted(edits, reverse=True):
+                text = text[:ea] + rep + text[eb:]
+            out[i] = (kind, text)
+            self.stats["follow_up_pronouns"] += 1
+        return out
 
     def _addressed_here(self, segments, addressee: str) -> bool:
         """The line itself calls the addressee (a vocative) or its remark names them."""

@@ -65,7 +65,8 @@ def format_summary(st: dict) -> str:
         lines.append(
             f"pov: lines rewritten {t['pov_changed']}/{t['pov_lines']} ({100 * t['pov_changed'] / n:.1f}%), "
             f"dialogs with a speaker on every line {t['dialogs_all_speakers']}/{t['dialogs']}; "
-            f"remark pronouns {p.get('remark_pronouns', 0)}, vocatives removed {p.get('vocatives_removed', 0)}, "
+            f"remark pronouns {p.get('remark_pronouns', 0)} (+{p.get('follow_up_pronouns', 0)} later in the remark), "
+            f"vocatives removed {p.get('vocatives_removed', 0)}, "
             f"verbs re-inflected {p.get('verbs_reinflected', 0)}")
     if "assemble" in st:
         a = st["assemble"]
