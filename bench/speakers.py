@@ -31,11 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "corpus"
 
+from dataset_tools.names import NOBILIARY  # noqa: E402
 from dataset_tools.replicas import replica_to_char  # noqa: E402
 
 
 def norm(name: str) -> str:
-    return " ".join(name.replace("ё", "е").split()).lower()
+    # "фон Корен" is the kit's "Корен": the particle is no part of the key
+    words = name.replace("ё", "е").lower().split()
+    while len(words) > 1 and words[0] in NOBILIARY:
+        words = words[1:]
+    return " ".join(words)
 
 
 def read_gold(paths):

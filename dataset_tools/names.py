@@ -142,13 +142,19 @@ def lemma_of(word: str) -> str:
     return (p.normal_form if p else word.lower()).replace("ё", "е")
 
 
+# Lower-case particles of foreign surnames: "фон Корен", "де Гиз", "ван Гог".
+NOBILIARY = {"фон", "де", "ван", "дер", "ди", "дю", "делла", "оф", "цу"}
+
+
 def clean_span(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
     """Splits an NER span into runs of real name parts."""
     runs, cur = [], []
-    for w in words:
+    for k, w in enumerate(words):
         # After a name inside the span any name reading will do: "Васенька
-        # Весловский", whose surname pymorphy reads as an adjective first.
-        if is_name_part(w[2]) or (cur and name_parse(w[2]) is not None and w[2][:1].isupper()):
+        # Весловский", whose surname pymorphy reads as an adjective first. After
+        # a nobiliary particle any capitalised word is a name: "фон Корен".
+        if is_name_part(w[2]) or (cur and name_parse(w[2]) is not None and w[2][:1].isupper()) or (
+                k and words[k - 1][2] in NOBILIARY and w[2][:1].isupper()):
             cur.append(w)
         elif cur:
             runs.append(cur)
@@ -172,7 +178,10 @@ def common_first(word: str) -> bool:
 
 
 def has_name_candidate(text: str) -> bool:
-    return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text))
+    return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text)) or bool(_AFTER_PARTICLE.search(text))
+
+
+_AFTER_PARTICLE = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(NOBILIARY)) + r")\s+[А-ЯЁ]")
 
 
 @functools.cache

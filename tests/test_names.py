@@ -156,3 +156,15 @@ def test_accusative_of_unseen_nominative():
     # with "Ферапонт" in the book, "Ферапонту" is his dative
     assert not _accusative_of_unseen("Ферапонту", forms(("Ферапонт", "nomn"), ("Ферапонта", "nomn"),
                                                          ("Ферапонту", "datv")))
+
+
+def test_a_surname_after_a_nobiliary_particle_is_a_name(ner_tagger):
+    from dataset_tools.names import clean_span
+
+    words = [(0, 3, "фон"), (4, 9, "Корен")]
+    assert [[w for _, _, w in run] for run in clean_span(words)] == [["Корен"]]  # "Корен" is a verb form too
+    forms = find_names(dialogs_of(
+        "— Вот уж кого мне не жаль! — сказал фон Корен.",
+        "— Помирился бы ты с фон Кореном, — сказал Самойленко.",
+    ), tagger=ner_tagger)
+    assert "Корен" in forms
