@@ -186,7 +186,7 @@ class PovRewriter:
             if s is None or s.kind != "pronoun" or s.span is None:
                 continue
             _, a, b = s.span
-            if _same_person(text, a, b, "me"):
+            if _same_person(text, a, b, "me", remark=True):
                 # "обратился он ко мне" in a first-person novel: "мне" is the narrator, and
                 # "обратился я ко мне" would be nonsense (the clash rule of TiMe)
                 self.stats["remark_pronouns_clash_kept"] += 1

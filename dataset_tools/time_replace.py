@@ -280,7 +280,9 @@ def _apposition(text: str, start: int) -> bool:
     if not m:
         return False
     w1, w2 = (parse_top(x.lower()).tag for x in m.groups())
-    return ("Apro" in w1 and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2)
+    # "ее падчерица, Катерина Федоровна": его/её/их are possessives here too
+    owner = "Apro" in w1 or m.group(1).lower() in ("его", "её", "ее", "их")
+    return (owner and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2)
 
 
 _TITLE = re.compile(r"[\s\w-]{0,30}»")
@@ -329,13 +331,18 @@ def _of_person(word: str, mode: str) -> bool:
     return t.number == "sing" and (t.person == "2per" or t.mood == "impr")
 
 
-def _same_person(text: str, start: int, end: int, mode: str) -> bool:
+def _same_person(text: str, start: int, end: int, mode: str, remark: bool = False) -> bool:
     """The sentence already speaks of this person: `Мне Ольга всё рассказала`
     cannot become `Мне я всё рассказала`, nor `думаю о Маше` `думаю обо мне`,
-    nor `Скажи Маше` `Скажи тебе`."""
+    nor `Скажи Маше` `Скажи тебе`. In a remark, a possessive too: the
+    narrator's `(продолжал Калинин, прерванный моим приходом)` is not `продолжал я`."""
     lo, hi = _bounds(text, start, end, _SENT_STOP)
     words = WORD.findall(text[lo:start]) + WORD.findall(text[end:hi])
-    return any(_of_person(w.lower(), mode) for w in words)
+    return any(_of_person(w.lower(), mode) or (remark and w.lower() in _POSSESSIVE_OF[mode]) for w in words)
+
+
+_POSSESSIVE_OF = {"me": set("мой моя моё мое мои моего моей моему моим моих моими моём моем мою".split()),
+                  "ti": set("твой твоя твоё твое твои твоего твоей твоему твоим твоих твоими твоём твоем твою".split())}
 
 
 # Between two names of one enumeration: "Онегин, Печорин и Тургенев".
@@ -652,7 +659,7 @@ class Replacer:
             if group == "nomn" and _plural_verb_after(text, b):
                 self.stats["attached_kept"] += 1  # "Вот Евгений Федорыч говорят": plural of respect
                 continue
-            if mode and _same_person(text, a, b, mode):
+            if mode and _same_person(text, a, b, mode, remark=kind != "s"):
                 self.stats["same_person_kept"] += 1
                 continue
             edits.append((a, b, _cap(low, starts)))
@@ -691,6 +698,8 @@ class Replacer:
         after_s = after.lstrip()
         left_ok = starts or before.endswith(",") or after_remark
         nxt = after_s[:1]
+        if nxt == "!" and re.search(r"(?:^|[^\w-])[Оо]$", before):
+            return len(before), b, ""  # "О Наташа!" -> "О!": the interjection, not "обо мне"
         if not left_ok or not (nxt == "" or nxt in ",!?.…:;"):
             return None
         if nxt in ":;" and not before.endswith(","):
@@ -987,10 +996,13 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if wt.POS == "ADVB" and (len(words) > 1 or word in _PLACE_TIME) and (
             t.POS in ("VERB", "ADVB", "NPRO") or nw in ("не", "ни") or (word in _PLACE_TIME and t.POS == "NOUN")):
         return True  # "Ты сегодня, Ваня, не в духе", "Тут, Терентий, намедни"; "Хорошо, Ваня, я" keeps it
-    if wt.mood == "impr" and t.POS == "NOUN" and any(
+    # "выпьем-ка, Ваня, золотую": a "let us" verb takes an object as an imperative does
+    hortative = wt.mood == "impr" or (wt.POS == "VERB" and wt.tense == "futr" and wt.person == "1per"
+                                      and wt.number == "plur")
+    if hortative and t.POS == "NOUN" and any(
             x.tag.POS == "NOUN" and x.tag.case != "nomn" and x.score >= 0.2 for x in parse_all(nw)):
         return True  # "Купи, Макарыч, дом!": the verb's object
-    if wt.mood == "impr" and t.POS in ("ADJF", "PRTF") and all(
+    if hortative and t.POS in ("ADJF", "PRTF") and all(
             x.tag.case != "nomn" for x in parse_all(nw) if x.tag.POS in ("ADJF", "PRTF")):
         return True  # "Допросите, Сергей Петрович, других свидетелей": an object's adjective
     if wt.POS in ("INFN", "VERB") and wt.mood != "impr" and t.POS == "PREP":
@@ -1017,6 +1029,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if p and p.normal_form in _PERSONAL_LEMMAS:
         # an object pronoun: "у тебя, Кузьма, твою нагайку"; not before a particle, an adverb
         # or a repeated phrase: "у тебя, Ваня, вот что", "с тобой, Ваня, с тобой"
+        if any(x.tag.POS == "PRED" and x.score >= 0.1 for x in parse_all(nw)) or (
+                nw == "не" and any(parse_top(w.lower()).tag.POS == "VERB" for w in WORD.findall(rest)[1:2])):
+            return True  # "Да и тебе, Иван Петрович, стыдно", "от тебя-то, Иван Петрович, не ожидала"
         return t.POS in ("NOUN", "ADJF", "PRTF", "VERB", "INFN") and "Apro" not in t or t.POS == "ADJF"
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
     subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
