@@ -639,12 +639,14 @@ def turns_to_unnamed(text: str) -> bool:
 def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> set[str]:
     """Characters called by name in a speech segment (an address set off by
     commas, opening or closing a sentence)."""
-    from .time_replace import Replacer, _sentence_start
+    from .time_replace import _POSSESSIVE_APPOSITION, Replacer, _apposition, _sentence_start
 
     out = set()
     for mn in mentions:
         if len(mn.chars) != 1 or "nomn" not in mn.groups:
             continue
+        if _apposition(text, mn.start) or _POSSESSIVE_APPOSITION.match(text, mn.end):
+            continue  # "его сын, Алеша, хотел": who the noun is, not whom one speaks to
         starts = _sentence_start(segments, i, text, mn.start)
         if Replacer._vocative(text, mn.start, mn.end, starts) is not None or (
                 text[mn.end:].lstrip()[:1] == "!" and text[:mn.start].rstrip()[-1:] in (",", "")):

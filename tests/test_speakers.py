@@ -649,3 +649,11 @@ def test_one_known_speaker_and_one_other_named_just_before_make_a_talk_of_two(fi
     # the talk just before was Базаров's with Катя: Аркадий, named between, may be silent
     before = DialogState([], [], spk=["Катя", "Базаров"], how=["remark", "remark"])
     assert scene(["Аркадий", "."], prev=before) == ["Базаров", None, None, None]
+
+
+def test_an_apposition_is_no_vocative(finder):
+    _, _, addr = run(["— Он ненавидел её за то, что его сын, Аркадий, хотел на ней жениться, — сказал Базаров."],
+                     finder)
+    assert addr == [None]
+    _, _, addr = run(["— Хотел, Аркадий, на ней жениться, — сказал Базаров."], finder)
+    assert addr == ["Аркадий"]
