@@ -223,6 +223,10 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     if prev.lower() in ("я", "ты", "вы", "он", "она") and _group_of(pronoun) == "nomn":
         return True  # "Прямой ты Вавила": the name says who the pronoun is ("сказал он Левину" is no such case)
     if prev.lower() in ("его", "её", "ее", "их"):
+        if _group_of(pronoun) == "gent":
+            # "проклинавшим ее Наташу": her Наташа, not "ее меня" (two direct objects cannot
+            # be); "передавая ее Левину" gives it to him
+            return True
         # "сын его Николаша": the name explains the noun before the possessive.
         m2 = re.search(r"([^\W\d_]+)\s+$", text[:m.start(1)])
         return bool(m2) and parse_top(m2.group(1).lower()).tag.POS == "NOUN"
@@ -796,7 +800,9 @@ def _order(text: str, a: int, b: int, form: str, group: str | None) -> bool:
 
 
 _PRED_SKIP = {"не", "ни", "уж", "уже", "тоже", "также", "ведь", "же", "и"}
-_PARENTHETICAL = {"точно", "словно", "будто", "как", "кажется", "конечно", "говорят", "видно", "пожалуй"}
+_PARENTHETICAL = {"точно", "словно", "будто", "как", "кажется", "конечно", "говорят", "видно", "пожалуй",
+                  "разумеется", "вероятно", "наверное", "наверно", "видимо", "впрочем", "однако", "значит",
+                  "небось", "бывало"}
 _PARENTHETICAL_2 = {"мне кажется", "может быть", "я думаю", "мне думается", "я знаю", "я уверен", "я уверена",
                     "по правде", "надо думать", "должно быть", "видите ли", "знаете ли", "так сказать"}
 
@@ -851,7 +857,9 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
         if t2.POS in ("NPRO", "NOUN") and t2.case == "nomn":
             return None  # "Маша, пришёл он": its own subject
     if t.POS == "VERB" and t.mood == "indc" and t.number == "sing" and t.person == "3per":
-        if personal:
+        if personal or re.search(r"(?<![.!?…]\s)(?<=\s)[А-ЯЁ][а-яё]", sentence[w.end():]):
+            # "Архипов, разумеется, обирает Сизобрюхова": a second name in the clause;
+            # "я … меня" would be one person twice
             return "keep"
         new = _agree(w.group(0), _PERSON[mode]) if same else None
         return (base + w.start(), base + w.end(), new) if new else "keep"
@@ -985,6 +993,10 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if nw in _SUBORDINATORS | _WH_WORDS and any(parse_top(w).tag.POS == "VERB" for w in words):
         return False  # "Понимаешь теперь, Ваня, зачем я пришёл": a clause with its verb ends here
     if nw in _JOINING:
+        after = WORD.findall(rest)[1:2]
+        if after and parse_top(after[0].lower()).tag.mood == "impr" and any(
+                parse_top(w).tag.mood == "impr" for w in words):
+            return True  # "Не думай же чего-нибудь, Наташа, и позволь": two imperatives
         return wt.POS == "VERB"  # two predicates of one subject
     if any(parse_top(w).tag.POS == "VERB" for w in words) and _starts_predicate(rest):
         return False  # two clauses: "Люблю тебя, Федя, не уходи" keeps "тебя, не уходи"
@@ -1029,8 +1041,7 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     if p and p.normal_form in _PERSONAL_LEMMAS:
         # an object pronoun: "у тебя, Кузьма, твою нагайку"; not before a particle, an adverb
         # or a repeated phrase: "у тебя, Ваня, вот что", "с тобой, Ваня, с тобой"
-        if any(x.tag.POS == "PRED" and x.score >= 0.1 for x in parse_all(nw)) or (
-                nw == "не" and any(parse_top(w.lower()).tag.POS == "VERB" for w in WORD.findall(rest)[1:2])):
+        if any(x.tag.POS == "PRED" and x.score >= 0.1 for x in parse_all(nw)) or nw == "не":
             return True  # "Да и тебе, Иван Петрович, стыдно", "от тебя-то, Иван Петрович, не ожидала"
         return t.POS in ("NOUN", "ADJF", "PRTF", "VERB", "INFN") and "Apro" not in t or t.POS == "ADJF"
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
