@@ -826,12 +826,30 @@ class DialogState:
     ties: dict[str, str] = field(default_factory=dict)  # the nouns tied to a character in this dialog's text
     gap: int | None = None                  # narration paragraphs since the dialog before (None: the text starts)
     inherited: set[str] | None = None       # the two of the talk just before, carried on (see _CONTINUE_GAP)
-    far: list[str] = field(default_factory=list)  # people of the narration before the window (_FAR_WINDOW)
+    far_source: tuple | None = None         # what `far` is read from, lazily
     narrator_near: bool = False             # the window's narration speaks in the first person ("ко мне")
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
         self.how = self.how or [None] * len(self.infos)
+        self._far: list[str] | None = None
+
+    @property
+    def far(self) -> list[str]:
+        """People of the narration before the window (_FAR_WINDOW), read on first use."""
+        if self._far is None:
+            self._far = []
+            if self.far_source is not None:
+                pars, ties, finder, cache, key = self.far_source
+                for p in pars:
+                    if (key, p) not in cache:
+                        cache[key, p] = people_in(p, finder.find(p), ties, subjects=_CONTEXT_SUBJECTS)
+                    self._far += cache[key, p]
+        return self._far
+
+    @far.setter
+    def far(self, value: list[str]) -> None:
+        self._far = list(value)
 
 
 def attribute(infos: list[ReplicaInfo], context: list[str], chars: dict[str, Character],
@@ -1581,7 +1599,10 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties, intros)),
                                                                   max(jobs, len(dialogs) // 200)), jobs,
                                         shared=work, desc="speakers: remarks", unit="part") for x in part]
-    window_pars = list(dict.fromkeys((dialog_ties[d], p) for d, (w, _, _) in window_of.items() for p in w))
+    # Only the near window is read up front; the far paragraphs are read when a
+    # pronoun looks there (rarely), see DialogState.far.
+    window_pars = list(dict.fromkeys((dialog_ties[d], p) for d, (w, _, _) in window_of.items()
+                                     for p in w[-_NARRATION_WINDOW:]))
     window_people = dict(zip(window_pars, (x for part in fork_map(
         _people_part, split_even(window_pars, max(jobs, len(window_pars) // 500)), jobs, shared=work,
         desc="speakers: narration", unit="part") for x in part)))
@@ -1601,7 +1622,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         window, gap, _ = window_of[d]
         near, far = window[-_NARRATION_WINDOW:], window[:-_NARRATION_WINDOW]
         state = DialogState(infos, [c for p in near for c in window_people[dialog_ties[d], p]])
-        state.far = [c for p in far for c in window_people[dialog_ties[d], p]]
+        state.far_source = (far, ties_list[dialog_ties[d]], finder, window_people, dialog_ties[d])
         state.narrator_near = any(_FIRST_PERSON.search(_QUOTED.sub("", p)) for p in near)
         state.ties = ties_list[dialog_ties[d]]
         state.index = d
