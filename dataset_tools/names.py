@@ -177,6 +177,12 @@ def common_first(word: str) -> bool:
     return get_known(word.lower()) and not has_name_tag(parse_top(word).tag)
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_TITLED = re.compile(
+    r"(?<![\w-])(?:[Mm]-(?:lle|me|r)|[Mm]lle|[Mm]me|[Mm]adame|[Mm]ademoiselle|[Mm]onsieur|[Mm]rs?\.?|[Mm]iss|[Ll]ady|"
+    r"[Ss]ir|[Hh]err|[Ff]rau|[Mm]ister|мистер|мисс|миссис|леди|сэр|мадам|мадемуазель|месье|мосье)\s+([A-Z][a-z]{2,})(?![\w-])")
+
+
 def has_name_candidate(text: str) -> bool:
     return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text)) or bool(_AFTER_PARTICLE.search(text))
 
@@ -600,6 +606,8 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     for found in fork_map(_ner_batch, batches, jobs, shared=tagger, desc="names: NER", unit="batch"):
         for forms, other in found:
             finder.add_ner(forms, other)
+    # Russian NER does not read Latin script: "m-lle Blanche", "мистер Astley" are names by their title.
+    finder.add_ner(sorted({m.group(1) for t in texts for m in _LATIN_TITLED.finditer(t)}))
     parts = split_even(list(range(len(texts))), max(jobs, len(texts) // 1000))
     found = set().union(*fork_map(_find_part, parts, jobs, shared=(texts, finder), desc="names: find", unit="part"))
     # Count and judge every place the time stage will replace, sentence starts
@@ -657,7 +665,10 @@ def choose_group(info: dict, form: str) -> str:
 
 
 def dict_entries(forms: dict, mode: str) -> list[tuple[str, str, int, str]]:
-    rows = [(f, PRONOUNS[mode][choose_group(i, f)], i["count"], i["example"]) for f, i in forms.items()]
+    # A Latin-script name ("Blanche") shows no case and stands in French phrases: the
+    # speakers stage knows it, the dictionaries leave it as written.
+    rows = [(f, PRONOUNS[mode][choose_group(i, f)], i["count"], i["example"]) for f, i in forms.items()
+            if not _LATIN.search(f)]
     rows.sort(key=lambda r: (-r[2], r[0]))
     return rows
 

@@ -168,3 +168,13 @@ def test_a_surname_after_a_nobiliary_particle_is_a_name(ner_tagger):
         "— Помирился бы ты с фон Кореном, — сказал Самойленко.",
     ), tagger=ner_tagger)
     assert "Корен" in forms
+
+
+def test_a_latin_name_after_a_title_is_a_name_but_no_dictionary_entry(ner_tagger):
+    forms = find_names(dialogs_of(
+        "— Oui, oui! — защебетала m-lle Blanche.",
+        "— А где Blanche? — спросил генерал.",
+        "— Mais, madame la baronne!",
+    ), tagger=ner_tagger)
+    assert "Blanche" in forms and "la" not in forms
+    assert not any(f == "Blanche" for f, *_ in dict_entries(forms, "me"))
