@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .common import KitError, atomic_write
 from .dicts import backup_if_edited, is_edited, parse_literal, repr_ru, with_checksum
-from .morph import get_known, parse_all
+from .morph import SURNAME_STEM_ENDS, get_known, parse_all
 
 GENDERS = ("m", "f", "?")
 _PYMORPHY_GENDER = {"masc": "m", "femn": "f"}
@@ -193,16 +193,17 @@ def inflections(alias: str) -> dict[str, set[str]]:
         for w, role in zip(words, roles):
             p = _word_parse(w, role)
             inf = p.inflect({case, "sing"}) if p is not None else None
-            if inf is None and p is None and role != "middle" and w.endswith(("ов", "ев", "ёв", "ин", "ын")):
+            if inf is None and p is None and role != "middle" and w.endswith(SURNAME_STEM_ENDS):
                 # Кирилов, which pymorphy knows only as a genitive plural: a surname's endings
-                new.append(w + _SURNAME_CASE_ENDS[case])
+                new.append(w + SURNAME_CASE_ENDS[case])
                 continue
             new.append(_cap(inf.word, w) if inf is not None else w)
         out[" ".join(new)].add(case)
     return dict(out)
 
 
-_SURNAME_CASE_ENDS = {"gent": "а", "datv": "у", "accs": "а", "ablt": "ым", "loct": "е"}
+# The oblique endings of such a surname (Кирилов: Кирилова, Кирилову, Кириловым, Кирилове).
+SURNAME_CASE_ENDS = {"gent": "а", "datv": "у", "accs": "а", "ablt": "ым", "loct": "е"}
 
 
 # ---------------------------------------------------------------- grouping

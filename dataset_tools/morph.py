@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import re
 
+# The endings of Russian surnames made from a name or a noun: Кирилов, Маслобоев, Лукин.
+SURNAME_STEM_ENDS = ("ов", "ев", "ёв", "ин", "ын")
 # A word: letters, optionally hyphenated (по-моему, Анна-Мария).
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 NAME_TAGS = ("Name", "Surn", "Patr")

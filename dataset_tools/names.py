@@ -34,7 +34,7 @@ from .common import (
 )
 from .dialogs import read_dialogs_jsonl
 from .dicts import dict_path, write_dict
-from .morph import WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
+from .morph import SURNAME_STEM_ENDS, WORD, get_known, has_name_tag, parse_all, parse_top, prev_word
 
 # Words NER tags as persons in fiction that must never become "я"/"ты".
 NOT_NAMES = {"бог", "господь", "господи", "боже", "христос", "христе", "христа", "иисус", "иисусе",
@@ -183,11 +183,11 @@ _LATIN_TITLED = re.compile(
     r"[Ss]ir|[Hh]err|[Ff]rau|[Mm]ister|мистер|мисс|миссис|леди|сэр|мадам|мадемуазель|месье|мосье)\s+([A-Z][a-z]{2,})(?![\w-])")
 
 
+_AFTER_PARTICLE = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(NOBILIARY)) + r")\s+[А-ЯЁ]")
+
+
 def has_name_candidate(text: str) -> bool:
     return any(w[:1].isupper() and is_name_part(w) for w in WORD.findall(text)) or bool(_AFTER_PARTICLE.search(text))
-
-
-_AFTER_PARTICLE = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(NOBILIARY)) + r")\s+[А-ЯЁ]")
 
 
 @functools.cache
@@ -292,7 +292,7 @@ def is_plural_only(form: str) -> bool:
     if not get_known(word.lower()):
         # Guesses for unknown names (Базиль) are often plural; these endings are not names.
         return word.endswith(("ых", "их", "ые", "ие", "ими", "ыми", "ами", "ины", "ыны", "овы", "евы"))
-    if word.endswith(("ов", "ев", "ёв", "ин", "ын")):
+    if word.endswith(SURNAME_STEM_ENDS):
         # Кирилов is a surname; pymorphy knows it only as the genitive plural of
         # Кирил, and a family is "у Кириловых", never "у Кирилов".
         return False

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from .characters import characters_path, load_characters
-from .morph import parse_top
+from .morph import WORD, parse_top
 from .speakers import MentionFinder, load_names, remark_subject
 
 
@@ -28,9 +28,6 @@ _OBLIQUE = {"m": re.compile(r"(?<![\w-])(?:его|него|ему|нему|им|
                             r"своем|своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I),
             "f": re.compile(r"(?<![\w-])(?:её|ее|неё|нее|ей|ней|ею|нею|свой|своё|свое|своего|своему|своим|своём|своем|"
                             r"своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I)}
-_FIRST_PERSON_WORDS = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною|мой|моя|моё|мое|мои|моего|моей|моему|моим|"
-                                 r"моих|мы|нас|нам|нами|наш|наша|наше|наши)(?![\w-])", re.I)
-WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 class PovRewriter:
@@ -109,12 +106,12 @@ class PovRewriter:
             new = self._follow_up(new, speaker, addressee, segments)
         return segments if new == segments else new
 
-    def _follow_up(self, segments, speaker: str, addressee: str | None, segments_before=None):
+    def _follow_up(self, segments, speaker: str, addressee: str | None, segments_before):
         """`(вздохнул я; он помолчал и спросил тихо)`: a later `он`/`она` of the
         remark whose subject became `я` is the speaker too, when nobody else
         of that gender is named between them (the subject goes on)."""
         from .speakers import people_in
-        from .time_replace import _agree, _coordinated_verbs
+        from .time_replace import _FIRST_PERSON_WORDS, _agree, _coordinated_verbs
 
         g = self.gender.get(speaker)
         if g not in ("m", "f"):
@@ -132,9 +129,10 @@ class PovRewriter:
                 continue
             a, b = later[0].start(), later[0].end()
             between = text[me.end():a]
-            if _OBLIQUE[g].search(text[me.end():]) or _FIRST_PERSON_WORDS.search(segments_before[i][1]):
+            if _OBLIQUE[g].search(text[me.end():]) or any(
+                    w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(segments_before[i][1])):
                 continue  # "у него что-то ёкнуло; он сунул": half "я", half "он" would be worse
-            if len(WORD_RE.findall(between)) > 6:
+            if sum(1 + w.count("-") for w in WORD.findall(between)) > 6:  # "почему-то" counts as two
                 continue  # a long way off: another clause of the narration
             if not re.search(r"[,;]|\sи\s", between) or any(
                     c == addressee or c.startswith("~") or (c in self.gender and self.gender[c] in (g, "?"))

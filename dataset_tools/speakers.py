@@ -44,13 +44,13 @@ import click
 
 from .characters import (
     _DOMINANT, Character, alias_index, compatible_genders, build_characters, characters_edited, characters_path,
-    inflections, load_characters, nominative, patronymic_variants, write_characters,
+    SURNAME_CASE_ENDS, inflections, load_characters, nominative, patronymic_variants, write_characters,
 )
 from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
 from .morph import WORD, has_name_tag, parse_all, parse_top
-from .names import GROUP_OF_CASE, case_groups, read_names
+from .names import GROUP_OF_CASE, NOT_NAMES, case_groups, read_names
 from .replicas import is_replica, render_char
 
 NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
@@ -221,7 +221,8 @@ class MentionFinder:
 _NEXT_WORD = re.compile(r"\s+(" + WORD.pattern + ")")
 
 
-_SURNAME_ENDS = ("а", "у", "ом", "ым", "е")
+# Яшвину, Яшвином: a surname's endings, and "ом" for one pymorphy does not know at all
+_SURNAME_ENDS = tuple(dict.fromkeys([*SURNAME_CASE_ENDS.values(), "ом"]))
 
 
 def _bare_stem(form: str, index: dict[str, set[str]]) -> set[str]:
@@ -1470,7 +1471,7 @@ def remark_names(dialogs, names: dict[str, dict]) -> dict[str, dict]:
             for w, n in counts.items() if n >= (2 if w in name_like else 3) and w.lower() not in lower}
 
 
-_NOT_NAMES = {"бог", "господь", "христос", "царь", "государь", "император"}
+_NOT_NAMES = NOT_NAMES | {"царь", "государь", "император"}
 
 
 def initial_characters(names: dict[str, dict], play: dict | None) -> list[Character]:

@@ -347,6 +347,8 @@ def _same_person(text: str, start: int, end: int, mode: str, remark: bool = Fals
 
 _POSSESSIVE_OF = {"me": set("мой моя моё мое мои моего моей моему моим моих моими моём моем мою".split()),
                   "ti": set("твой твоя твоё твое твои твоего твоей твоему твоим твоих твоими твоём твоем твою".split())}
+# A narrator's own words: "я", "мне", "мой", "наш".
+_FIRST_PERSON_WORDS = _PERSONAL["me"] | _POSSESSIVE_OF["me"] | {"наш", "наша", "наше", "наши"}
 
 
 # Between two names of one enumeration: "Онегин, Печорин и Тургенев".
@@ -739,10 +741,10 @@ class Replacer:
         return a, end, ""
 
 
+_GUESS_WORDS = "должно быть|кажется|наверное|вероятно|верно|видно|пожалуй"
 # "Звонят… Должно быть, Ольга.": the guess stands before the name
-_GUESS_BEFORE = re.compile(r"(?:^|[.!?…]\s*)(?:должно быть|кажется|наверное|наверно|вероятно|верно|видно|пожалуй|"
-                           r"может быть|небось)\s*,$", re.I)
-_GUESS_WHO = re.compile(r",\s*(?:должно быть|кажется|наверное|вероятно|верно|видно|пожалуй)\s*(?:[.!?…]|$)")
+_GUESS_BEFORE = re.compile(r"(?:^|[.!?…]\s*)(?:" + _GUESS_WORDS + r"|наверно|может быть|небось)\s*,$", re.I)
+_GUESS_WHO = re.compile(r",\s*(?:" + _GUESS_WORDS + r")\s*(?:[.!?…]|$)")
 
 # A question about the name: its answer is the name itself, not "я".
 _NAME_QUESTION = re.compile(r"фамили|отчеств|по батюшке|\bимя\b|зовут|звать|величать|прозвищ|кличк", re.I)
@@ -912,6 +914,7 @@ _SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", 
 _JOINING = {"и", "да", "или"}
 _CLAUSE_OPENERS = {"что", "чтобы", "чтоб", "если", "когда", "хотя", "зачем", "почему", "отчего", "где", "куда",
                    "откуда"}
+_CLAUSE_OPENER_SPLIT = re.compile(r",\s*(?=(?:" + "|".join(sorted(_CLAUSE_OPENERS)) + r")\s)", re.I)
 _QUESTION_WORDS = {"что", "чем", "чём", "чего", "чему", "кто", "кого", "кому", "ком", "кем", "каком", "какой", "какую"}
 _WH_WORDS = {"зачем", "почему", "отчего", "где", "куда", "откуда", "кто", "кого", "какой", "какая", "сколько", "чей"}
 _PLACE_TIME = {"тут", "там", "здесь", "теперь", "сейчас", "тогда", "вчера", "сегодня", "завтра", "потом",
@@ -949,7 +952,7 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
     # ... or a subordinate or wh- clause: "Я уверен, что вы, Нелли, не участвовали",
     # "почему же, почему же, Нелли, ты не хочешь"
-    parts = re.split(r",\s*(?=(?:" + "|".join(sorted(_CLAUSE_OPENERS)) + r")\s)", sentence, flags=re.I)
+    parts = _CLAUSE_OPENER_SPLIT.split(sentence)
     subordinate = len(parts) > 1 and any(parse_top(w.lower()).tag.POS not in ("INTJ", "PRCL", "CONJ")
                                          for w in WORD.findall(", ".join(parts[:-1])))
     if subordinate:  # not after an interjection: "Ах, что ты, Наташа, полно!"
