@@ -80,11 +80,13 @@ class PovRewriter:
             self._replacers[key] = Replacer(getattr(self, table).get(who, {}), kit=self.kit.get(table))
         return self._replacers[key]
 
-    def replica(self, segments, speaker: str | None, addressee: str | None, how: str | None = "pronoun"):
+    def replica(self, segments, speaker: str | None, addressee: str | None, how: str | None = "pronoun",
+                before=None):
         """The replica rewritten for its speaker; the same object when nothing
         changed. `how` is the speakers stage's: a remark pronoun is the
         speaker's only where it is what named the speaker (a play's direction
-        `(она оглянулась на него)` speaks of somebody else)."""
+        `(она оглянулась на него)` speaks of somebody else). `before`: the
+        dialog's previous replicas (see Replacer.replica)."""
         if not speaker:
             return segments
         if addressee and not self._addressed_here(segments, addressee):
@@ -98,10 +100,10 @@ class PovRewriter:
         # to look like a self-introduction ("я Аркадий").
         new = segments
         if addressee and addressee not in ("*", speaker):
-            new = self._replacer("ti", addressee).replica(new)
+            new = self._replacer("ti", addressee).replica(new, before)
         if how == "pronoun":
             new = self._remark_pronoun(new)
-        new = self._replacer("me", speaker).replica(new)
+        new = self._replacer("me", speaker).replica(new, before)
         if new != segments and _FOLLOW_UP:
             new = self._follow_up(new, speaker, addressee, segments)
         return segments if new == segments else new

@@ -66,7 +66,9 @@ LONG_PREP = {
 # A name right after these is being introduced and stays: "меня зовут Тимур".
 INTRO_LEMMAS = {"звать", "называть", "назвать", "называться", "зваться", "именовать",
                 "величать", "кликать", "окрестить", "нарекать", "наречь"}
-INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке"}
+INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии", "фамилией", "кличке",
+               # "это фамилия его Феферкухен", "хорошенькое имя Нелли": a name spoken of as a word
+               "имя", "фамилия", "прозвище", "кличка"}
 
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
 _SENT_STOP = re.compile(r"[.!?…]")
@@ -525,10 +527,13 @@ class Replacer:
     def value_for(self, found: str) -> str:
         return self.mapping[" ".join(found.split())]
 
-    def replica(self, segments):
-        """Returns new segments (tuples), unchanged object when nothing matched."""
+    def replica(self, segments, before=None):
+        """Returns new segments (tuples), unchanged object when nothing matched.
+        `before`: the previous replicas of the dialog, whose question may make
+        this one an answer (`— А как её фамилия? — Смит?`)."""
         if self.matcher is None:
             return segments
+        self._before = tuple(before or ())
         out = [list(s) for s in segments]
         changed = False
         cap_next = False
@@ -591,7 +596,7 @@ class Replacer:
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
-            if _answer(segments, i, text, a, b, starts):
+            if _answer(segments, i, text, a, b, starts, getattr(self, "_before", ())):
                 self.stats["answers_kept"] += 1  # "— Как фамилия? — Сидоров.", "Петровной."
                 continue
             if (_titled(text, a)  # "Г. Лаевский, я принимаю" keeps its title
@@ -750,17 +755,33 @@ _GUESS_WHO = re.compile(r",\s*(?:" + _GUESS_WORDS + r")\s*(?:[.!?…]|$)")
 _NAME_QUESTION = re.compile(r"фамили|отчеств|по батюшке|\bимя\b|зовут|звать|величать|прозвищ|кличк", re.I)
 
 
-def _answer(segments, i: int, text: str, a: int, b: int, starts: bool) -> bool:
+def _asks_name(before) -> bool:
+    """The replica's speech ends with a question about a name."""
+    speech = " ".join(t for k, t in before or () if k == "s").rstrip()
+    last = re.findall(r"[^.!?…]+[.!?…]*", speech)
+    return bool(last) and last[-1].endswith("?") and bool(_NAME_QUESTION.search(last[-1]))
+
+
+def _answer(segments, i: int, text: str, a: int, b: int, starts: bool, before=()) -> bool:
     """`— Сидоров.`, `— Как фамилия? — Сидоров.`, `— Петровной.`: a sentence that is
     only the name answers who or what the name is ("Я." or "Мной." would not);
-    an exclaimed name is an address and a questioned one is replaced."""
-    if segments[i][0] != "s" or not starts:
+    an exclaimed name is an address and a questioned one is replaced, unless a
+    name was just asked (`— Как её фамилия? — Не выговорю. — Смит?`). The line
+    right after a name question keeps all its names (`— Это фамилия его
+    Феферкухен? — Ну, может, и не Феферкухен`). `before`: the previous replicas."""
+    if segments[i][0] != "s":
+        return False
+    if before and _asks_name(before[-1]):
+        return True
+    if not starts:
         return False
     lo, hi = _bounds(text, a, b, _SENT_STOP)
-    if WORD.search(text[lo:a]) or WORD.search(text[b:hi]) or text[hi:hi + 1] in ("?", "!") or "," in text[b:hi]:
+    guessed = text[hi:hi + 1] == "?" and any(_asks_name(r) for r in before[-2:])
+    if WORD.search(text[lo:a]) or WORD.search(text[b:hi]) or text[hi:hi + 1] == "!" or "," in text[b:hi] \
+            or text[hi:hi + 1] == "?" and not guessed:
         return False  # "Костя," is an address
     speech_words = sum(len(WORD.findall(t)) for k, t in segments if k == "s")
-    if speech_words == len(WORD.findall(text[a:b])):
+    if speech_words == len(WORD.findall(text[a:b])) or guessed:
         return True
     asked = re.findall(r"[^.!?…]+[.!?…]*", " ".join(t for k, t in segments[:i] if k == "s") + " " + text[:lo])
     return bool(asked) and asked[-1].rstrip().endswith("?") and bool(_NAME_QUESTION.search(asked[-1]))
@@ -1122,11 +1143,12 @@ def _time_chunk(chunk) -> tuple[dict[str, str], dict]:
         stats["dialogs"] += 1
         stats["lines"] += len(dialog)
         for mode, rep in reps.items():
-            new = [rep.replica(r) for r in dialog]
+            new = [rep.replica(r, dialog[max(0, j - 2):j]) for j, r in enumerate(dialog)]
             stats[f"changed_{mode}"] += any(n is not o for n, o in zip(new, dialog))
             text[mode] += [render_char(r) for r in new] + [""]
         if pov:
-            new = [pov.replica(rep, r["speaker"], r["addressee"], r["how"]) for rep, r in zip(dialog, rows)]
+            new = [pov.replica(rep, r["speaker"], r["addressee"], r["how"], dialog[max(0, j - 2):j])
+                   for j, (rep, r) in enumerate(zip(dialog, rows))]
             changed = sum(n is not o for n, o in zip(new, dialog))
             stats["pov_lines"] += len(dialog)
             stats["pov_changed"] += changed

@@ -268,6 +268,9 @@ CASES = [
     ("— Сидоров.", "<char>Сидоров.", "<char>Сидоров."),
     ("— Как фамилия? — Сидоров.", "<char>Как фамилия? — Сидоров.", "<char>Как фамилия? — Сидоров."),
     ("— А по отчеству? — Петровной.", "<char>А по отчеству? — Петровной.", "<char>А по отчеству? — Петровной."),
+    # a name spoken of as a word
+    ("— Его фамилия была Сидоров? Да?", "<char>Его фамилия была Сидоров? Да?", "<char>Его фамилия была Сидоров? Да?"),
+    ("— Поразило её имя — Ариадна.", "<char>Поразило её имя — Ариадна.", "<char>Поразило её имя — Ариадна."),
     ("— Федя… тетушка… не надо.", "<char>Федя… тетушка… не надо.", "<char>Федя… тетушка… не надо."),
     # the comma between two clauses stays; a leading particle is no part of the clause
     ("— Люблю тебя, Федя, не уходи.", "<char>Люблю тебя, не уходи.", "<char>Люблю тебя, не уходи."),
@@ -326,6 +329,23 @@ CASES = [
 def test_rules(src, me, ti):
     assert run("me", src) == me
     assert run("ti", src) == ti
+
+
+@pytest.mark.parametrize("before, line, want", [
+    # the line after a name question keeps its names, whatever they stand in
+    (["— А как фамилия того человека?"], "— Ну, может, и не Сидоров, черт его дери.",
+     "<char>Ну, может, и не Сидоров, черт его дери."),
+    (["— Как тебя звать?"], "— Меня-то? Вася.", "<char>Меня-то? Вася."),
+    (["— Как фамилия?"], "— Не скажу. — Вася, уйди.", "<char>Не скажу. — Вася, уйди."),  # an address too
+    # a guessed name two lines after the question is an answer too, even asked back
+    (["— А как была её фамилия?", "— Не выговорю, батюшка."], "— Сидоров?", "<char>Сидоров?"),
+    # with no name question before, a questioned name is replaced and an address removed
+    (["— Кто там пришёл?", "— Не знаю."], "— Сидоров?", "<char>Я?"),
+    (["— Кто это?"], "— Вася, уйди.", "<char>Уйди."),
+])
+def test_answers_to_a_name_question(before, line, want):
+    got = make("me").replica(split_replica(line), [split_replica(b) for b in before])
+    assert render_char(got) == want
 
 
 def test_sole_address_is_kept_whole():
