@@ -70,6 +70,12 @@ INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии
                # "это фамилия его Феферкухен", "хорошенькое имя Нелли": a name spoken of as a word
                "имя", "фамилия", "прозвище", "кличка"}
 
+# ... and the long forms a name may take that a pronoun does not, with the cases
+# where the word is that preposition ("надо Степана позвать" is "must").
+_SHORT_PREP = {"со": ("с", {"ablt", "gent"}), "ко": ("к", {"datv"}), "во": ("в", {"datv", "gent"}),
+               "обо": ("о", {"datv", "gent"}), "надо": ("над", {"ablt"}), "подо": ("под", {"ablt"}),
+               "передо": ("перед", {"ablt"})}
+
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
 _SENT_STOP = re.compile(r"[.!?…]")
 _SENT_END_PUNCT = ".!?…"
@@ -677,11 +683,16 @@ class Replacer:
             self.stats[f"replaced_{low}"] += 1
             prev = prev_word(text, a)
             if prev:
-                long = LONG_PREP.get((prev.group(1).lower(), low))
+                w = prev.group(1)
+                long = LONG_PREP.get((w.lower(), low))
+                short, governs = _SHORT_PREP.get(w.lower(), (None, ()))
                 if long:
-                    w = prev.group(1)
                     edits.append((prev.start(1), prev.end(1), _cap(long, w[:1].isupper())))
                     self.stats["prepositions_lengthened"] += 1
+                elif short and group in governs and (short, low) not in LONG_PREP:
+                    # "со Степаном" -> "с тобой" (the long form was for the name's first sounds)
+                    edits.append((prev.start(1), prev.end(1), _cap(short, w[:1].isupper())))
+                    self.stats["prepositions_shortened"] += 1
             if group == "nomn":
                 verb = _find_verb(text, a, b, _PERSON[mode])
                 if verb:
