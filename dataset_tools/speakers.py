@@ -74,6 +74,7 @@ _PAIR_FROM_NARRATION = True  # one known speaker + the one other person the wind
                              # addressee precision under 90%, mostly from one-line dialogs and first-person books)
 _KIN_IN_PAIR = True  # "сказал брат" in a talk of two brothers is one of the two (alternation decides)
 _PAIR_WINDOW = True  # ... and "сказал он" between two men is the one the window names (as with no pair)
+_SPEECH_GENDER = True  # "я была", "я рад" in a line: its speaker's gender (a guard for turns, an anchor in a talk of a man and a woman)
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
 _QUOTED = re.compile(r"«[^»]*»|„[^“]*“|\"[^\"]*\"")
@@ -154,6 +155,46 @@ class ReplicaInfo:
     addresses_other: bool = False   # the remark turns to somebody unnamed: "обратился он к татарину"
     intro: bool = False             # the subject comes from the author's words before the dialog
     intro_person: str | None = None  # the one the intro's pronoun stands for, from its own paragraph
+    speech_gender: str | None = None  # the speaker's, from "я была", "я рад" in the speech
+
+
+# ---------------------------------------------------------------- the speaker's own words
+
+_I = re.compile(r"(?<![\w-])[Яя](?![\w-])")
+_I_SKIP = {"не", "ни", "ведь", "же", "ж", "бы", "б", "уж", "уже", "и", "тоже", "даже", "только", "всё", "все",
+           "так", "еще", "ещё", "было", "вот", "теперь", "тогда", "сейчас", "давно", "никогда", "всегда"}
+
+
+@functools.lru_cache(maxsize=50_000)
+def _word_gender(word: str) -> str | None:
+    """The gender a past verb or short adjective shows ("была" f, "рад" m);
+    right after "я" only those readings count ("рада" is a noun too)."""
+    genders = {p.tag.gender for p in parse_all(word.lower()) if p.tag.number == "sing" and (
+        (p.tag.POS == "VERB" and p.tag.tense == "past") or p.tag.POS in ("ADJS", "PRTS")
+        or (p.tag.POS == "ADJF" and p.normal_form == "сам"))}
+    return {"masc": "m", "femn": "f"}.get(next(iter(genders))) if len(genders) == 1 else None
+
+
+def speech_gender(text: str) -> set[str]:
+    """Genders the speech gives its speaker: "я была" f, "я рад" m, "знала я" f.
+    Quoted words are somebody else's."""
+    text = _QUOTED.sub(" ", text)
+    found = set()
+    for m in _I.finditer(text):
+        after = WORD.findall(text[m.end():m.end() + 60])
+        before = WORD.findall(text[max(0, m.start() - 30):m.start()])[-1:]
+        for w in after[:4]:
+            if w.lower() in _I_SKIP:
+                continue
+            g = _word_gender(w)
+            if g:
+                found.add(g)
+            break
+        if before and re.match(r"\s*$", text[m.start() - 1:m.start()] if m.start() else ""):
+            g = _word_gender(before[0])
+            if g and parse_top(before[0].lower()).tag.POS == "VERB":
+                found.add(g)
+    return found
 
 
 # ---------------------------------------------------------------- mentions
@@ -756,9 +797,12 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
     out = []
     for segments in dialog:
         info = ReplicaInfo()
+        genders: set[str] = set()
         for i, (kind, text) in enumerate(segments):
             mentions = finder.find(text)
             if kind == "s":
+                if _SPEECH_GENDER:
+                    genders.update(speech_gender(text))
                 info.vocatives |= speech_vocatives(segments, i, text, mentions)
                 info.plural_address |= bool(_PLURAL_VOCATIVE.search(text))
                 continue
@@ -774,6 +818,7 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
                 info.subject = subj  # "— …, — сказала она. — …, — сказала Анна": the name says who "она" is
             elif _differ(info.subject, subj):
                 info.conflict = True
+        info.speech_gender = next(iter(genders)) if len(genders) == 1 else None
         out.append(info)
     if _INTRO and intro and out and out[0].subject is None and not out[0].conflict:
         found = intro_subject(intro, finder)
@@ -1086,6 +1131,13 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
             before = d.spk[i - 1] if i > 0 else None
             after = d.spk[i + 1] if i + 1 < n else None
             guesses = {next(iter(two - {x})) for x in (before, after) if x in two}
+            g = d.infos[i].speech_gender
+            if g and not guesses and _SPEECH_GENDER:
+                # "— Я так рада!" in a talk of a man and a woman: hers, with no neighbour known
+                fit = {p for p in two if p != NARRATOR and chars.get(p) is not None and chars[p].gender == g}
+                if len(fit) == 1 and all(p != NARRATOR and chars.get(p) is not None and chars[p].gender in ("m", "f")
+                                         for p in two):
+                    guesses = fit
             if len(guesses) != 1:
                 continue  # no known neighbour, or the alternation breaks here
             who = guesses.pop()
@@ -1099,6 +1151,8 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
             if s is not None and (s.kind == "pronoun" or s.kind == "noun" and s.lemma in _KIN) and who != NARRATOR \
                     and not _gender_ok(chars.get(who), s.gender):
                 continue
+            if g and who != NARRATOR and not _gender_ok(chars.get(who), g):
+                continue  # "я была" is not his line
             d.spk[i] = who
             d.how[i] = "pronoun" if s is not None and s.kind == "pronoun" else "turn"
             step = changed = True

@@ -657,3 +657,67 @@ def test_an_apposition_is_no_vocative(finder):
     assert addr == [None]
     _, _, addr = run(["— Хотел, Аркадий, на ней жениться, — сказал Базаров."], finder)
     assert addr == ["Аркадий"]
+
+
+def test_a_talk_of_two_men_he_is_the_one_the_narration_names(finder):
+    from dataset_tools.speakers import attribute_book
+
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    # "сказал он" between two men of the pair: the one the narration just named, then turns
+    then = _scene(["— Да, — сказал он.", "— Почему?", "— Поздно."], finder, ["Аркадий", "."], gap=1)
+    attribute_book([first, then], BY_KEY)
+    assert then[0].spk == ["Аркадий", "Базаров", "Аркадий"]
+    # the narration names both: no telling who "он" is
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    both = _scene(["— Да, — сказал он.", "— Почему?", "— Поздно."], finder,
+                  ["Аркадий", ".", "Базаров", "."], gap=1)
+    attribute_book([first, both], BY_KEY)
+    assert both[0].spk == [None, None, None]
+
+
+def test_a_kin_noun_speaking_in_a_talk_of_two_is_one_of_them(finder):
+    spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
+                       "— Здесь, — ответил Аркадий.",
+                       "— Так пойдём, — сказал брат."], finder)
+    assert spk == ["Базаров", "Аркадий", "Базаров"] and how[2] == "turn"
+    # a kin noun of the other gender is nobody of the two
+    spk, _, _ = run(["— Ты здесь? — спросил Базаров.",
+                     "— Здесь, — ответил Аркадий.",
+                     "— Так пойдём, — сказала сестра."], finder)
+    assert spk[2] is None
+
+
+@pytest.mark.parametrize("speech, want", [
+    ("Я так рада!", {"f"}), ("Я был там вчера.", {"m"}), ("Не знала я этого.", {"f"}),
+    ("Я сама пойду.", {"f"}), ("Я уже давно решила.", {"f"}), ("Я готов.", {"m"}),
+    ("Я думаю, что он прав.", set()),  # "прав" is not the speaker's
+    ("Он сказал: «Я был там».", set()),  # quoted words are somebody else's
+])
+def test_the_speech_gives_its_speakers_gender(speech, want):
+    from dataset_tools.speakers import speech_gender
+
+    assert speech_gender(speech) == want
+
+
+def test_the_speakers_gender_guards_turn_taking(finder):
+    # "я была" cannot be Аркадий's line, whatever the alternation says
+    lines = ["— Ты здесь? — спросил Базаров.", "— Я {} в саду.", "— Где? — спросил Базаров.", "— Там, — ответил Аркадий."]
+    spk, _, _ = run([x.format("была") for x in lines], finder)
+    assert spk[1] is None
+    spk, _, _ = run([x.format("был") for x in lines], finder)
+    assert spk[1] == "Аркадий"
+
+
+def test_in_a_talk_of_a_man_and_a_woman_her_words_are_hers(finder):
+    from dataset_tools.speakers import attribute_book
+
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответила Катя."], finder)
+    # no line of the next exchange names its speaker; "я так рада" is the woman's, then turns
+    then = _scene(["— Я так рада!", "— Чему?", "— Весне."], finder, ["."], gap=1)
+    attribute_book([first, then], BY_KEY)
+    assert then[0].spk == ["Катя", "Базаров", "Катя"]
+    # two men: the words tell nothing
+    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    then = _scene(["— Я так рад!", "— Чему?", "— Весне."], finder, ["."], gap=1)
+    attribute_book([first, then], BY_KEY)
+    assert then[0].spk == [None, None, None]
