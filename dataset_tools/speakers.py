@@ -75,7 +75,10 @@ _PAIR_FROM_NARRATION = True  # one known speaker + the one other person the wind
 _KIN_IN_PAIR = True  # "сказал брат" in a talk of two brothers is one of the two (alternation decides)
 _PAIR_WINDOW = True  # ... and "сказал он" between two men is the one the window names (as with no pair)
 _SPEECH_GENDER = True  # "я была", "я рад" in a line: its speaker's gender (a guard for turns, an anchor in a talk of a man and a woman)
+_PAIR_NARRATOR = True  # ... and in first-person narration with the narrator, when the window names nobody else (no other "он"/"она" either)
+_NOUN_VOCATIVES = True  # "— Нет, бабушка, …" calls the character the book names "бабушка"
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
+_HE_SHE = re.compile(r"(?<![\w-])(?:[Оо]н|[Оо]на)(?![\w-])")
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
 _QUOTED = re.compile(r"«[^»]*»|„[^“]*“|\"[^\"]*\"")
 _PAIR_IGNORES_NOUNS = False  # with the above: a person named by a noun nearby does not stop it
@@ -156,6 +159,7 @@ class ReplicaInfo:
     intro: bool = False             # the subject comes from the author's words before the dialog
     intro_person: str | None = None  # the one the intro's pronoun stands for, from its own paragraph
     speech_gender: str | None = None  # the speaker's, from "я была", "я рад" in the speech
+    noun_vocatives: set[str] = field(default_factory=set)  # characters called by their noun: "бабушка"
 
 
 # ---------------------------------------------------------------- the speaker's own words
@@ -681,6 +685,25 @@ def turns_to_unnamed(text: str) -> bool:
 
 # ---------------------------------------------------------------- speech
 
+def _noun_calls(chars: dict[str, Character]) -> re.Pattern | None:
+    """The words of the characters a noun names (`бабушка`, `генерал`), for calls."""
+    words = {a.lower(): c.key for c in chars.values() for a in c.aliases if a[:1].islower() and " " not in a}
+    if not words:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w-])",
+                      re.I), words
+
+
+def noun_vocatives(segments, i: int, text: str, nouns) -> set[str]:
+    """Characters called by the noun the book names them with (`— Нет,
+    бабушка, не проиграете`); `nouns`: _noun_calls()."""
+    from .time_replace import Replacer, _sentence_start
+
+    pattern, words = nouns
+    return {words[m.group(1).lower()] for m in pattern.finditer(text)
+            if Replacer._vocative(text, m.start(), m.end(), _sentence_start(segments, i, text, m.start())) is not None}
+
+
 def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> set[str]:
     """Characters called by name in a speech segment (an address set off by
     commas, opening or closing a sentence)."""
@@ -795,6 +818,7 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
     with a colon, its speaker is the first line's (unless the line's own
     remark names somebody)."""
     out = []
+    nouns = _noun_calls(chars) if _NOUN_VOCATIVES else None
     for segments in dialog:
         info = ReplicaInfo()
         genders: set[str] = set()
@@ -804,6 +828,8 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
                 if _SPEECH_GENDER:
                     genders.update(speech_gender(text))
                 info.vocatives |= speech_vocatives(segments, i, text, mentions)
+                if nouns:
+                    info.noun_vocatives |= noun_vocatives(segments, i, text, nouns)
                 info.plural_address |= bool(_PLURAL_VOCATIVE.search(text))
                 continue
             info.remark_chars += people_in(text, mentions, ties)
@@ -876,6 +902,7 @@ class DialogState:
     inherited: set[str] | None = None       # the two of the talk just before, carried on (see _CONTINUE_GAP)
     far_source: tuple | None = None         # what `far` is read from, lazily
     narrator_near: bool = False             # the window's narration speaks in the first person ("ко мне")
+    near_he_she: frozenset = frozenset()    # genders of "он"/"она" in that narration
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -932,7 +959,7 @@ def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_
             elif s.kind == "pronoun" and info.intro_person and _gender_ok(chars.get(info.intro_person), s.gender):
                 d.spk[i], d.how[i] = info.intro_person, "pronoun"
     for _ in range(4):
-        two = scene_pair(scene, chars)
+        two = scene_pair(scene, chars, me)
         changed = False
         for d in scene:
             changed |= _pronouns(d, chars, two, me)
@@ -951,7 +978,7 @@ def attribute_book(scenes: list[list[DialogState]], chars: dict[str, Character],
             pair and _CONTINUE_GAP and first.gap is not None and first.gap <= _CONTINUE_GAP
             and all(c == SENTENCE_END or c in pair for c in first.context)) else None
         attribute_scene(scene, chars, first.ties, narrator)
-        pair = scene_pair(scene, chars)
+        pair = scene_pair(scene, chars, narrator or NARRATOR)
 
 
 def _trace_path(d: "DialogState", i: int, path: str) -> None:
@@ -981,7 +1008,7 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 seen.append(prev)
                 continue
             # "он" is never the one who tells the story in the first person.
-            banned = {prev, NARRATOR, me} | info.vocatives | set(info.remark_chars)
+            banned = {prev, NARRATOR, me} | info.vocatives | info.noun_vocatives | set(info.remark_chars)
             if _NEXT_BANNED and i + 1 < len(d.infos) and d.how[i + 1] in ("remark", "noun") and not (
                     prev in chars and _gender_ok(chars[prev], s.gender)):
                 banned.add(d.spk[i + 1])  # a new paragraph is a new speaker
@@ -1067,7 +1094,7 @@ _KIN = set("""отец мать сын дочь брат сестра дядя �
     папа мама папаша мамаша""".split())
 
 
-def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
+def scene_pair(scene: list[DialogState], chars, me: str = NARRATOR) -> set[str] | None:
     """The two people of a scene clearly between two, else None: everyone
     who speaks or is spoken to is one of two, and no remark brings in a
     third (`— сказал слуга`, `— сказала она` while two men talk)."""
@@ -1075,8 +1102,10 @@ def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
     addressed: set[str] = set()
     for d in scene:
         speakers |= set(d.spk) - {None}
+    for d in scene:
         for info in d.infos:
-            addressed |= info.vocatives | info.remark_addressees
+            # a noun called counts once its character speaks here ("доктор" may be the named doctor)
+            addressed |= info.vocatives | info.remark_addressees | (info.noun_vocatives & speakers)
             if info.plural_address or info.conflict:
                 return None
     people = speakers | addressed
@@ -1090,6 +1119,12 @@ def scene_pair(scene: list[DialogState], chars) -> set[str] | None:
         before = set(scene[0].prev.spk) - {None} if scene[0].prev is not None else set()
         if len(named) == 1 and (_PAIR_IGNORES_NOUNS or not nouns) and before <= people | named:
             people = people | named
+    if _PAIR_NARRATOR and len(people) == 1 and len(scene) == 1 and len(scene[0].infos) >= _PAIR_MIN_LINES \
+            and scene[0].narrator_near and not people & {NARRATOR, me} and not any(
+                c != SENTENCE_END and c not in people for c in scene[0].context) and all(
+                _gender_ok(chars.get(p), g) for p in people for g in scene[0].near_he_she):
+        # "Полина … сказала она" in a first-person book, nobody else named: a talk with the narrator
+        people = people | {me}
     carried = scene[0].inherited
     if carried and len(carried) == 2 and people <= carried:
         # The talk of two just before goes on: "Степан Аркадьич весело улыбался." between its lines.
@@ -1143,7 +1178,8 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
             who = guesses.pop()
             info = d.infos[i]
             s = info.subject
-            if who in info.vocatives | info.remark_addressees or (s is not None and s.kind == "self" and who != NARRATOR):
+            if who in info.vocatives | info.noun_vocatives | info.remark_addressees or (
+                    s is not None and s.kind == "self" and who != NARRATOR):
                 continue
             if _FIRST_TURN_SEES_CONTEXT and i == 0 and any(
                     c not in two and c != SENTENCE_END and (c in chars or c.startswith("~")) for c in d.context):
@@ -1161,14 +1197,14 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
     return changed
 
 
-def scene_addressees(scene: list[DialogState], chars) -> list[list[str | None]]:
-    two = scene_pair(scene, chars)
+def scene_addressees(scene: list[DialogState], chars, me: str = NARRATOR) -> list[list[str | None]]:
+    two = scene_pair(scene, chars, me)
     out = []
     for d in scene:
         addr: list[str | None] = []
         for i, info in enumerate(d.infos):
             me = d.spk[i]
-            voc = info.vocatives - {me}
+            voc = (info.vocatives or info.noun_vocatives) - {me}
             if info.plural_address and not voc:
                 a = "*"
             elif len(voc) == 1:
@@ -1191,6 +1227,8 @@ def name_narrator(scenes: list[list[DialogState]], chars) -> str | None:
     in lines said to the narrator (two-person scenes with him), if one name
     clearly dominates."""
     votes: Counter[str] = Counter()
+    # a narrator has a name: "бабушка" called is no candidate
+    named_only = {k for k, c in chars.items() if any(a[:1].isupper() for a in c.aliases)}
     for scene in scenes:
         for d in scene:
             speakers = set(d.spk)
@@ -1199,7 +1237,7 @@ def name_narrator(scenes: list[list[DialogState]], chars) -> str | None:
                 # not speak in this dialog: most likely said to the narrator.
                 near = {d.spk[j] for j in (i - 1, i + 1) if 0 <= j < len(d.spk)}
                 if d.spk[i] != NARRATOR and NARRATOR in near:
-                    votes.update(info.vocatives - speakers)
+                    votes.update((info.vocatives - speakers) & named_only)
     if votes:
         (top, n), total = votes.most_common(1)[0], sum(votes.values())
         if n >= 2 and n >= 0.6 * total:
@@ -1218,7 +1256,7 @@ def name_narrator(scenes: list[list[DialogState]], chars) -> str | None:
                 named += s is not None and s.kind == "name"
                 if d.how[i] == "remark":
                     speaking.add(d.spk[i])
-                called.update(info.vocatives)
+                called.update(info.vocatives & named_only)
     if selfs < 10 or selfs < 0.2 * (selfs + named):
         return None
     silent = [(c, n) for c, n in called.most_common() if c not in speaking]
@@ -1688,6 +1726,8 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         state = DialogState(infos, [c for p in near for c in window_people[dialog_ties[d], p]])
         state.far_source = (far, ties_list[dialog_ties[d]], finder, window_people, dialog_ties[d])
         state.narrator_near = any(_FIRST_PERSON.search(_QUOTED.sub("", p)) for p in near)
+        state.near_he_she = frozenset(_PRONOUN_SUBJECT[w.lower()] for p in near
+                                      for w in _HE_SHE.findall(_QUOTED.sub("", p)))
         state.ties = ties_list[dialog_ties[d]]
         state.index = d
         states.append(state)
@@ -1710,7 +1750,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         attribute_book(scenes, by_key, narrator)
     stats["narrator"] = narrator
     for scene in scenes:
-        for state, addr in zip(scene, scene_addressees(scene, by_key)):
+        for state, addr in zip(scene, scene_addressees(scene, by_key, narrator or NARRATOR)):
             addressees[state.index] = addr
     addressees = [addressees[d] for d in range(len(dialogs))]
     replica_counts: Counter[str] = Counter()

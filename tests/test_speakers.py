@@ -721,3 +721,35 @@ def test_in_a_talk_of_a_man_and_a_woman_her_words_are_hers(finder):
     then = _scene(["— Я так рад!", "— Чему?", "— Весне."], finder, ["."], gap=1)
     attribute_book([first, then], BY_KEY)
     assert then[0].spk == [None, None, None]
+
+
+def test_in_first_person_narration_one_named_person_talks_with_the_narrator(finder):
+    from dataset_tools.speakers import NARRATOR
+
+    lines = ["— Пойдём в сад, — сказала Катя.", "— Зачем?", "— Там хорошо."]
+    scene = _scene(lines, finder, ["Катя", "."])
+    scene[0].narrator_near = True  # "Я взглянул на Катю."
+    attribute_scene(scene, BY_KEY, {})
+    assert scene[0].spk == ["Катя", NARRATOR, "Катя"]
+    # "Он вошёл… Я взглянул на Катю": a man the narration calls "он" is there too
+    scene = _scene(lines, finder, ["Катя", "."])
+    scene[0].narrator_near, scene[0].near_he_she = True, frozenset({"m"})
+    attribute_scene(scene, BY_KEY, {})
+    assert scene[0].spk == ["Катя", None, None]
+    # no first person in the narration: nobody to pair her with
+    scene = _scene(lines, finder, ["Катя", "."])
+    attribute_scene(scene, BY_KEY, {})
+    assert scene[0].spk == ["Катя", None, None]
+
+
+def test_a_character_the_book_names_by_a_noun_is_called_by_it():
+    chars = CHARS + [Character("Бабушка", ["бабушка"], "f")]
+    by_key = {c.key: c for c in chars}
+    finder = MentionFinder(chars, {})
+    dialog = [split_replica(p) for p in ["— Нет, бабушка, не проиграете, — сказал Базаров.",
+                                         "— Бабушка, пора!",
+                                         "— У бабушки всё есть, — сказал Аркадий."]]
+    infos = analyse(dialog, finder, by_key, {})
+    assert [i.noun_vocatives for i in infos] == [{"Бабушка"}, {"Бабушка"}, set()]
+    _, _, addr = attribute(infos, [], by_key, {})
+    assert addr[0] == "Бабушка"
