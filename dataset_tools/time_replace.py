@@ -76,6 +76,8 @@ _SHORT_PREP = {"со": ("с", {"ablt", "gent"}), "ко": ("к", {"datv"}), "во
                "обо": ("о", {"datv", "gent"}), "надо": ("над", {"ablt"}), "подо": ("под", {"ablt"}),
                "передо": ("перед", {"ablt"})}
 
+_TO_PARTICLE = re.compile(r"-то(?:\s|$)")
+
 _CLAUSE_STOP = re.compile(r"[,.!?…;:()«»\"—–]")
 _SENT_STOP = re.compile(r"[.!?…]")
 _SENT_END_PUNCT = ".!?…"
@@ -626,7 +628,9 @@ class Replacer:
                 continue
             if may_nomn:
                 # After a remark the speech goes on: "Стой, — крикнул он, — Федя, иди".
-                voc = self._vocative(text, a, b, starts, after_remark=i > 0 and not text[:a].strip())
+                # "мой, Николай-то": the particle makes a topic, never an address
+                voc = None if _TO_PARTICLE.search(form) else self._vocative(
+                    text, a, b, starts, after_remark=i > 0 and not text[:a].strip())
                 subject = _subject_after_comma(segments, i, text, a, b, mode, form) if voc and starts else None
                 if voc and subject == "keep":
                     self.stats["attached_kept"] += 1
@@ -679,7 +683,7 @@ class Replacer:
             if mode and _same_person(text, a, b, mode, remark=kind != "s"):
                 self.stats["same_person_kept"] += 1
                 continue
-            edits.append((a, b, _cap(low, starts)))
+            edits.append((a, b, _cap(low, starts) + ("-то" if _TO_PARTICLE.search(form) else "")))
             self.stats[f"replaced_{low}"] += 1
             prev = prev_word(text, a)
             if prev:
