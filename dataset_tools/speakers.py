@@ -685,8 +685,19 @@ def turns_to_unnamed(text: str) -> bool:
 
 # ---------------------------------------------------------------- speech
 
-def _noun_calls(chars: dict[str, Character]) -> re.Pattern | None:
-    """The words of the characters a noun names (`бабушка`, `генерал`), for calls."""
+_NOUN_CALLS: dict[int, tuple] = {}
+
+
+def _noun_calls(chars: dict[str, Character]):
+    """The words of the characters a noun names (`бабушка`, `генерал`), for
+    calls: (pattern, word -> key) or None; built once per characters table."""
+    cached = _NOUN_CALLS.get(id(chars))
+    if cached is None or cached[0] is not chars:
+        cached = _NOUN_CALLS[id(chars)] = (chars, _build_noun_calls(chars))
+    return cached[1]
+
+
+def _build_noun_calls(chars: dict[str, Character]):
     words = {a.lower(): c.key for c in chars.values() for a in c.aliases if a[:1].islower() and " " not in a}
     if not words:
         return None
