@@ -985,7 +985,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         return False
     sentence = _SENT_STOP.split(before[:-1])[-1]
     # Only the clause the address sits in: "..., но вы-то, Сергей Петрович, знаете".
-    sentence = re.split(r",\s*(?:но|а|однако)\s+", sentence)[-1]
+    # A semicolon parts clauses too: "…не разумеет; а я, Ваня, прибавлю" -> "а я прибавлю".
+    sentence = re.split(r",\s*(?:но|а|однако)\s+|;\s*", sentence)[-1]
     # ... or a subordinate or wh- clause: "Я уверен, что вы, Нелли, не участвовали",
     # "почему же, почему же, Нелли, ты не хочешь"
     parts = _CLAUSE_OPENER_SPLIT.split(sentence)
@@ -1082,7 +1083,12 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         # or a repeated phrase: "у тебя, Ваня, вот что", "с тобой, Ваня, с тобой"
         if any(x.tag.POS == "PRED" and x.score >= 0.1 for x in parse_all(nw)) or nw == "не":
             return True  # "Да и тебе, Иван Петрович, стыдно", "от тебя-то, Иван Петрович, не ожидала"
-        return t.POS in ("NOUN", "ADJF", "PRTF", "VERB", "INFN") and "Apro" not in t or t.POS == "ADJF"
+        # "не упрекай меня, Ваня, напрасно": an adverb of the same verb
+        # ("ждала тебя, Ваня, уж как ждала!", "любишь ты его, Ваня, слишком!" repeat themselves: the comma stays)
+        clause = {w.lower() for w in WORD.findall(re.split(r"[,.!?;:…]", rest)[0])}
+        adverb = t.POS == "ADVB" and nw not in _PLACE_TIME and any(
+            parse_top(w).tag.POS == "VERB" for w in words) and not clause & set(words)
+        return t.POS in ("NOUN", "ADJF", "PRTF", "VERB", "INFN") and "Apro" not in t or t.POS == "ADJF" or adverb
     # A noun subject before its verb: "Рассуждения, Оля, не помогут".
     subject = any(b.tag.POS == "NOUN" and b.tag.case == "nomn" and b.score >= 0.1 for b in parse_all(word))
     if subject and (t.POS == "VERB" or nw in ("не", "ни")):
