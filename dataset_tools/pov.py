@@ -30,6 +30,20 @@ _OBLIQUE = {"m": re.compile(r"(?<![\w-])(?:его|него|ему|нему|им|
                             r"своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I)}
 
 
+# The speaker's oblique pronouns that can only be personal ("у него", "ему"),
+# by the preposition before them (None: none); "его", "её", "им" may be
+# "his", "her", "them" and stay.
+_INSTR_PREPS = {"с", "со", "за", "над", "под", "перед", "между"}
+_OBLIQUE_ME = {
+    "m": {"него": lambda p: "меня" if p else None, "ему": lambda p: None if p else "мне",
+          "нему": lambda p: "мне" if p else None, "нём": lambda p: "мне" if p else None,
+          "нем": lambda p: "мне" if p else None, "ним": lambda p: "мной" if p in _INSTR_PREPS else None},
+    "f": {"неё": lambda p: "меня" if p else None, "нее": lambda p: "меня" if p else None,
+          "ей": lambda p: None if p else "мне", "ней": lambda p: ("мной" if p in _INSTR_PREPS else "мне") if p else None,
+          "нею": lambda p: "мной" if p else None},
+}
+
+
 class PovRewriter:
     def __init__(self, chars, names: dict[str, dict], me: dict[str, str], ti: dict[str, str],
                  kit: dict[str, dict | None] | None = None, saved_forms: dict | None = None):
@@ -109,16 +123,19 @@ class PovRewriter:
         return segments if new == segments else new
 
     def _follow_up(self, segments, speaker: str, addressee: str | None, segments_before):
-        """`(вздохнул я; он помолчал и спросил тихо)`: a later `он`/`она` of the
-        remark whose subject became `я` is the speaker too, when nobody else
-        of that gender is named between them (the subject goes on)."""
+        """`(вздохнул я; он помолчал и спросил тихо)`: every later `он`/`она` of
+        the remark whose subject became `я` is the speaker too, as long as
+        nobody else of that gender is named between (the subject goes on).
+        Oblique forms (`ему`, `его`) stay: `его` may be "his" or "him"."""
         from .speakers import people_in
-        from .time_replace import _FIRST_PERSON_WORDS, _agree, _coordinated_verbs
+        from .names import PREP_GROUPS
+        from .time_replace import _FIRST_PERSON_WORDS, LONG_PREP, _agree, _cap, _coordinated_verbs
 
         g = self.gender.get(speaker)
         if g not in ("m", "f"):
             return segments
-        pron = "он" if g == "m" else "она"
+        subject = "он" if g == "m" else "она"
+        pron = re.compile(r"(?<![\w-])(" + "|".join([subject, *_OBLIQUE_ME[g]]) + r")(?![\w-])", re.I)
         out = list(segments)
         for i, (kind, text) in enumerate(out):
             if kind != "r" or _FIRST.search(segments_before[i][1]):
@@ -126,40 +143,58 @@ class PovRewriter:
             me = _FIRST.search(text)
             if me is None or text[:me.start()].strip(" ,"):
                 continue  # only a remark that opens with its subject "я" or its verb then "я"
-            later = [m for m in re.finditer(rf"(?<![\w-]){pron}(?![\w-])", text) if m.start() > me.end()]
-            if not later:
+            if any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(segments_before[i][1])):
                 continue
-            a, b = later[0].start(), later[0].end()
-            between = text[me.end():a]
-            if _OBLIQUE[g].search(text[me.end():]) or any(
-                    w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(segments_before[i][1])):
-                continue  # "у него что-то ёкнуло; он сунул": half "я", half "он" would be worse
-            if sum(1 + w.count("-") for w in WORD.findall(between)) > 6:  # "почему-то" counts as two
-                continue  # a long way off: another clause of the narration
-            if not re.search(r"[,;]|\sи\s", between) or any(
-                    c == addressee or c.startswith("~") or (c in self.gender and self.gender[c] in (g, "?"))
-                    for c in people_in(between, self.finder.find(between), {})):
-                continue  # "(сказал я Кате, и она …)", "(сказал я, а доктор …; он …)"
-            if re.match(r"\s+и\s", text[b:]) or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
-                continue  # "оба они, он и Самойленко": one of several
-            edits = [(a, b, "я")]
-            pos = b
-            for nxt in re.finditer(r"\s+([^\W\d_]+)", text[b:b + 60]):
-                if nxt.start() != pos - b:
-                    break  # punctuation between: the clause's verb is not here
-                w = nxt.group(1)
-                new = _agree(w, "1per")
-                if new:
-                    edits.append((b + nxt.start(1), b + nxt.end(1), new))
-                    edits += _coordinated_verbs(text, b + nxt.end(1), "1per")
-                    break
-                if parse_top(w.lower()).tag.POS not in ("PRCL", "ADVB"):
-                    break  # "не одобряет", "уже знает": past a particle or an adverb
-                pos = b + nxt.end()
+            edits = []
+            start = me.end()
+            for m in pron.finditer(text, me.end()):
+                a, b = m.span()
+                between = text[start:a]
+                if not re.search(r"[,;.:…]|\sи\s", between) or any(
+                        c == addressee or c.startswith("~") or (c in self.gender and self.gender[c] in (g, "?"))
+                        for c in people_in(between, self.finder.find(between), {})):
+                    break  # "(сказал я Кате, и она …)", "(сказал я, а доктор …; он …)"
+                if re.search(r"(?<![\w-])(?:а|но|однако)\s*$", text[:a]) or re.match(r"\s+и\s", text[b:]) \
+                        or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
+                    break  # "сказал я, а он промолчал" is the other one; "оба они, он и Самойленко"
+                word = m.group(1).lower()
+                if word != subject and not re.search(r"[.;!?…]", text[me.end():a]):
+                    # "пожимая ему руку", "глядя ей в глаза": a personal pronoun in the clause of
+                    # the "я" is somebody else (the speaker would be "себе"); only a later sentence's
+                    start = b
+                    continue
+                if word != subject:
+                    # "у него заболело сердце" -> "у меня": a personal form by its preposition
+                    prep = re.search(r"(?<![\w-])([^\W\d_]+)\s+$", text[:a])
+                    p = prep.group(1).lower() if prep and prep.group(1).lower() in PREP_GROUPS else None
+                    new = _OBLIQUE_ME[g][word](p)
+                    if new:
+                        edits.append((a, b, _cap(new, m.group(1)[:1].isupper())))
+                        long = LONG_PREP.get((p, new)) if p else None
+                        if long:
+                            edits.append((prep.start(1), prep.end(1), _cap(long, prep.group(1)[:1].isupper())))
+                        self.stats["follow_up_pronouns"] += 1
+                    start = b
+                    continue
+                edits.append((a, b, _cap("я", m.group(1)[:1].isupper())))
+                pos = b
+                for nxt in re.finditer(r"\s+([^\W\d_]+)", text[b:b + 60]):
+                    if nxt.start() != pos - b:
+                        break  # punctuation between: the clause's verb is not here
+                    w = nxt.group(1)
+                    new = _agree(w, "1per")
+                    if new:
+                        edits.append((b + nxt.start(1), b + nxt.end(1), new))
+                        edits += _coordinated_verbs(text, b + nxt.end(1), "1per")
+                        break
+                    if parse_top(w.lower()).tag.POS not in ("PRCL", "ADVB"):
+                        break  # "не одобряет", "уже знает": past a particle or an adverb
+                    pos = b + nxt.end()
+                start = b
+                self.stats["follow_up_pronouns"] += 1
             for ea, eb, rep in sorted(edits, reverse=True):
                 text = text[:ea] + rep + text[eb:]
             out[i] = (kind, text)
-            self.stats["follow_up_pronouns"] += 1
         return out
 
     def _addressed_here(self, segments, addressee: str) -> bool:
