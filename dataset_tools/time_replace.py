@@ -1021,6 +1021,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
                                   or _predicate_of(before, nxt.group(0)))
         # "Понимаешь ли ты, Ваня, что..." : a clause with its verb ends at the comma
         nxt = WORD.match(rest)
+        if nxt and nxt.group(0).lower() in words:
+            return False  # "Вот только ты, Ваня, только с тобой…" corrects itself: one comma stays
         if nxt and nxt.group(0).lower() in _SUBORDINATORS | {"а", "но", "однако", "зато"}:
             return not any(parse_top(w).tag.POS == "VERB" for w in words)
         return True
@@ -1037,7 +1039,9 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         if after and parse_top(after[0].lower()).tag.mood == "impr" and any(
                 parse_top(w).tag.mood == "impr" for w in words):
             return True  # "Не думай же чего-нибудь, Наташа, и позволь": two imperatives
-        return wt.POS == "VERB"  # two predicates of one subject
+        # two predicates of one subject; two infinitives ("Помочь тебе, Нелли, и ходить за тобой")
+        return wt.POS == "VERB" or bool(after) and parse_top(after[0].lower()).tag.POS == "INFN" and any(
+            parse_top(w).tag.POS == "INFN" for w in words)
     if any(parse_top(w).tag.POS == "VERB" for w in words) and _starts_predicate(rest):
         return False  # two clauses: "Люблю тебя, Федя, не уходи" keeps "тебя, не уходи"
     # "Ну хорошо, Ваня, пойду": a leading particle is no part of the clause
