@@ -149,21 +149,20 @@ class PovRewriter:
             start = me.end()
             for m in pron.finditer(text, me.end()):
                 a, b = m.span()
+                word = m.group(1).lower()
                 between = text[start:a]
-                if not re.search(r"[,;.:…]|\sи\s", between) or any(
-                        c == addressee or c.startswith("~") or (c in self.gender and self.gender[c] in (g, "?"))
-                        for c in people_in(between, self.finder.find(between), {})):
+                if any(c == addressee or (c.startswith("~") and c.rsplit("|", 1)[-1] in (g, "?"))
+                       or (c in self.gender and self.gender[c] in (g, "?"))
+                       for c in people_in(between, self.finder.find(between), {})):
                     break  # "(сказал я Кате, и она …)", "(сказал я, а доктор …; он …)"
                 if re.search(r"(?<![\w-])(?:а|но|однако)\s*$", text[:a]) or re.match(r"\s+и\s", text[b:]) \
                         or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
                     break  # "сказал я, а он промолчал" is the other one; "оба они, он и Самойленко"
-                word = m.group(1).lower()
-                if word != subject and not re.search(r"[.;!?…]", text[me.end():a]):
-                    # "пожимая ему руку", "глядя ей в глаза": a personal pronoun in the clause of
-                    # the "я" is somebody else (the speaker would be "себе"); only a later sentence's
-                    start = b
-                    continue
                 if word != subject:
+                    if not re.search(r"[.;!?…]", text[me.end():a]):
+                        # "пожимая ему руку", "глядя ей в глаза": a personal pronoun in the clause of
+                        # the "я" is somebody else (the speaker would be "себе"); only a later sentence's
+                        continue
                     # "у него заболело сердце" -> "у меня": a personal form by its preposition
                     prep = re.search(r"(?<![\w-])([^\W\d_]+)\s+$", text[:a])
                     p = prep.group(1).lower() if prep and prep.group(1).lower() in PREP_GROUPS else None
@@ -174,8 +173,10 @@ class PovRewriter:
                         if long:
                             edits.append((prep.start(1), prep.end(1), _cap(long, prep.group(1)[:1].isupper())))
                         self.stats["follow_up_pronouns"] += 1
-                    start = b
+                        start = b
                     continue
+                if not re.search(r"[,;.:…]|\sи\s", between):
+                    break  # "сказал я он…": no clause of its own
                 edits.append((a, b, _cap("я", m.group(1)[:1].isupper())))
                 pos = b
                 for nxt in re.finditer(r"\s+([^\W\d_]+)", text[b:b + 60]):

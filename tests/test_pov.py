@@ -69,6 +69,11 @@ def pov():
     # ... but in the clause of the "я" a personal pronoun is somebody else ("себе" would be the speaker)
     ("— Рад! — сказал Базаров, пожимая ему руку и глядя к нему в глаза.", "Базаров", None,
      "<char>Рад! (сказал я, пожимая ему руку и глядя к нему в глаза)"),
+    # a person of the other gender between does not stop it; one of the same gender does
+    ("— Да, — сказал Базаров при княгине. Он остановился.", "Базаров", None,
+     "<char>Да (сказал я при княгине. Я остановился)"),
+    ("— Да, — сказал Базаров при докторе. Он остановился.", "Базаров", None,
+     "<char>Да (сказал я при докторе. Он остановился)"),
     # "а он" after the speaker's remark is the other one
     ("— Пойдём, — сказал Базаров, а он только покачал головой.", "Базаров", None,
      "<char>Пойдём (сказал я, а он только покачал головой)"),
