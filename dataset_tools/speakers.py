@@ -237,6 +237,11 @@ class MentionFinder:
                       for f, k in self.form_chars.items()}
         self.longest = max((len(k) for k in self.forms), default=0)
         self.firsts = {k[0] for k in self.forms if k[0][:1].isupper()}
+        # Where a form can start: a word (as WORD finds them) opening with one of
+        # the forms' first letters; the other words are never looked at.
+        letters = "".join(sorted({w[0] for w in self.firsts}))
+        self._starts = re.compile(r"(?<![^\W\d_])(?<![^\W\d_]-)(?=[" + re.escape(letters) + r"])" + WORD.pattern) \
+            if letters else None
         self.find = functools.lru_cache(maxsize=50_000)(self._find)
 
     def to_json(self) -> dict:
@@ -245,7 +250,9 @@ class MentionFinder:
     def _find(self, text: str) -> list[Mention]:
         """Whole words, case-sensitive, the longest form first (as names.build_matcher)."""
         out, skip_to = [], 0
-        for m in WORD.finditer(text):
+        if self._starts is None:
+            return out
+        for m in self._starts.finditer(text):
             # only a capitalised word that opens some form starts a match
             if m.start() < skip_to or m.group(0) not in self.firsts:
                 continue
