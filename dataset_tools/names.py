@@ -566,6 +566,48 @@ def animal_forms(forms, paragraphs) -> set[str]:
     return {f for f in forms if _stem(f.split()[0]) in bad}
 
 
+# ... and for an animal with a person's name and patronymic (the goose Иван Иваныч and the cat
+# Федор Тимофеич of «Каштанка»): bird words too, counted per sentence, since such a name is
+# long and its sentences seldom hold anybody else.
+_ANIMAL_CUE_WIDE = re.compile(_ANIMAL_CUE.pattern.replace(
+    r")(?![\w-])", r"|клюв\w*|крыл(?:о|а|у|ом|е|ья|ьев|ьям|ьями|ьях)|гогот\w*|\w*кукарек\w*|\w*кудахт\w*|"
+                   r"\w*мурлы\w*|копытц\w*)(?![\w-])"))
+_SENTENCE_SPLIT = re.compile(r"[.!?;:()«»\"…\n]")
+_CAP_PAIR = re.compile(r"(?<![\w-])(?=([А-ЯЁ][а-яё]+\s+[А-ЯЁ][а-яё]+))")  # overlapping: "Тут Иван Иваныч"
+
+
+def animal_full_names(forms, paragraphs) -> set[str]:
+    """Two-word forms (a first name and a patronymic) that are an animal's
+    name: in the texts holding most of their mentions, at least 3 sentences
+    and 5% of those mentions hold animal words. Per text, because in a
+    folder the goose Иван Иваныч of one story is a man in the next."""
+    def key(words):
+        return " ".join(_stem(w) for w in words)
+
+    keys = {key(f.split()) for f in forms if len(f.split()) == 2}
+    occ: Counter = Counter()
+    cue: Counter = Counter()
+    text = 0
+    for p in list(paragraphs) + [""]:
+        if not p:
+            text += 1  # an empty line parts the texts of a folder
+            continue
+        for sentence in _SENTENCE_SPLIT.split(p):
+            found = {key(m.group(1).split()) for m in _CAP_PAIR.finditer(sentence)} & keys
+            animal = bool(found) and bool(_ANIMAL_CUE_WIDE.search(sentence))
+            for k in found:
+                occ[k, text] += 1
+                cue[k, text] += animal
+    animal_in: Counter = Counter()
+    total: Counter = Counter()
+    for (k, t), n in occ.items():
+        total[k] += n
+        if cue[k, t] >= 3 and cue[k, t] * 20 >= n:
+            animal_in[k] += n
+    bad = {k for k, n in animal_in.items() if 2 * n > total[k]}
+    return {f for f in forms if len(f.split()) == 2 and key(f.split()) in bad}
+
+
 # fork_map workers: the NER tagger, or (texts, finder) and (texts, matcher), come as shared().
 
 def _ner_batch(texts: list[str]):
@@ -627,8 +669,8 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
                 info["groups"][g] += 2  # a rule outweighs one tagger guess
             elif len(pending) < 20_000:
                 pending.append((form, text, start))
-    for form in animal_forms(forms, paragraphs or ()):
-        del forms[form]  # "Азорка", "Каштанка": a dog, not a person
+    for form in animal_forms(forms, paragraphs or ()) | animal_full_names(forms, paragraphs or ()):
+        del forms[form]  # "Азорка", "Каштанка": a dog, not a person; "Иван Иваныч" of «Каштанка», a goose
     for form in [f for f in forms if is_plural_only(f)]:
         del forms[form]  # "у Калининых", "с Котловичами": a family, not one person
     lower = Counter(w for t in texts for w in WORD.findall(t) if w.islower())

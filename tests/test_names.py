@@ -178,3 +178,19 @@ def test_a_latin_name_after_a_title_is_a_name_but_no_dictionary_entry(ner_tagger
     ), tagger=ner_tagger)
     assert "Blanche" in forms and "la" not in forms
     assert not any(f == "Blanche" for f, *_ in dict_entries(forms, "me"))
+
+
+def test_an_animal_with_a_name_and_patronymic_is_not_a_person():
+    from dataset_tools.names import animal_full_names
+
+    goose = ["Иван Иваныч вытянул шею и шаркнул лапкой.", "Иван Иваныч взял в клюв веревку.",
+             "Тут Иван Иваныч взмахнул крыльями и вскочил на спину свиньи.", "Все смотрели на Ивана Иваныча."]
+    man = ["Иван Иваныч сел к столу.", "Все слушали Ивана Иваныча.", "Иван Иваныч закурил трубку."]
+    forms = {"Иван Иваныч": {}, "Ивана Иваныча": {}, "Петя": {}}
+    assert animal_full_names(forms, goose) == {"Иван Иваныч", "Ивана Иваныча"}
+    # a folder: the goose's story holds most of the mentions, the man's story fewer
+    assert animal_full_names(forms, goose + [""] + man[:2]) == {"Иван Иваныч", "Ивана Иваныча"}
+    # ... and the other way round: the name stays a person's
+    assert animal_full_names(forms, goose + [""] + man * 2) == set()
+    # a man once near a dog's bark is a man
+    assert animal_full_names(forms, man + ["Иван Иваныч слышал, как собака залаяла."]) == set()
