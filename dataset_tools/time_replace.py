@@ -173,6 +173,7 @@ def _find_verb(text: str, start: int, end: int, person: str):
 
 _GERUND_GAP = re.compile(r"\s*,\s*([^\W\d_]+)[^,.!?;:()«»\"—–]*,\s*")
 _AND_VERB = re.compile(r"\s+и\s+(?:не\s+)?([^\W\d_]+)")
+_AS_IF_VERB = re.compile(r",\s*(?:как\s+)?(?:будто|словно)\s+(?:бы\s+)?(?:не\s+)?([^\W\d_]+)")
 _AND_GERUND_VERB = re.compile(r"\s+и\s*,\s*([^\W\d_]+)[^,.!?;:()—–]{0,60},\s*(?:не\s+)?([^\W\d_]+)")
 
 
@@ -182,6 +183,12 @@ def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int,
     _, hi = _bounds(text, pos, pos)
     out = []
     for m in _AND_VERB.finditer(text, pos, hi):
+        new = _agree(m.group(1), person, verb_expected=True)
+        if new:
+            out.append((m.start(1), m.end(1), new))
+    # "гляжу на него так, будто провожаю его": an "as if" clause goes on without a subject of its own
+    m = _AS_IF_VERB.match(text, hi)
+    if m:
         new = _agree(m.group(1), person, verb_expected=True)
         if new:
             out.append((m.start(1), m.end(1), new))
