@@ -608,6 +608,28 @@ def animal_full_names(forms, paragraphs) -> set[str]:
     return {f for f in forms if len(f.split()) == 2 and key(f.split()) in bad}
 
 
+_POSSESSIVE_FORM = re.compile(r"^(.+?)(?:ин|ын)(?:а|у|ой|ою|ого|ому|ом|ым|ых|ыми|ы|о|е)$")
+
+
+def possessive_forms(forms) -> set[str]:
+    """Possessive adjectives of a name the book uses (`Наташина соперница`,
+    `Сашину руку`, `Пашкиной болячкой`, beside `Наташа`, `Саша`, `Пашка`):
+    "моя соперница" would need its own agreement, and "я соперница" is
+    wrong, so the time stage leaves them as written (they stay in names.json:
+    the characters are built as before). Not a first name pymorphy knows
+    (`Ирина` beside `Ира`), nor a surname the book also has in the nominative
+    (`Ильин`)."""
+    out = set()
+    for f in forms:
+        m = _POSSESSIVE_FORM.match(f) if " " not in f else None
+        if m is None or not any(m.group(1) + e in forms for e in ("а", "я")):
+            continue
+        if any(m.group(1) + s in forms for s in ("ин", "ын")) or any("Name" in p.tag for p in parse_all(f)):
+            continue
+        out.add(f)
+    return out
+
+
 # fork_map workers: the NER tagger, or (texts, finder) and (texts, matcher), come as shared().
 
 def _ner_batch(texts: list[str]):

@@ -41,6 +41,7 @@ from .names import (
     dict_entries,
     group_in_context,
     is_function_word,
+    possessive_forms,
     read_names,
     sentence_start_before,
     tagged_group,
@@ -533,6 +534,7 @@ class Replacer:
         no record, every pronoun value counts as the kit's."""
         self.mapping = {k: v for k, v in mapping.items() if v is not None}
         self.matcher = build_matcher(self.mapping)
+        self.possessive = possessive_forms(self.mapping)  # "Наташина соперница" stays
         self.kit = kit
         self.stats: Counter[str] = Counter()
 
@@ -600,6 +602,9 @@ class Replacer:
                 continue
             if k in crowded:
                 self.stats["crowded_kept"] += 1
+                continue
+            if form in self.possessive:
+                self.stats["possessives_kept"] += 1
                 continue
             mode, group = _PRONOUN[low]
             guess = self._guess(form, value)

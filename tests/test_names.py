@@ -194,3 +194,12 @@ def test_an_animal_with_a_name_and_patronymic_is_not_a_person():
     assert animal_full_names(forms, goose + [""] + man * 2) == set()
     # a man once near a dog's bark is a man
     assert animal_full_names(forms, man + ["Иван Иваныч слышал, как собака залаяла."]) == set()
+
+
+def test_a_possessive_adjective_of_a_name_is_not_the_name():
+    from dataset_tools.names import possessive_forms
+
+    forms = {"Наташа": {}, "Наташина": {}, "Саша": {}, "Сашину": {}, "Ира": {}, "Ирина": {},
+             "Илья": {}, "Ильин": {}, "Ильина": {}}
+    # "Ирина" is a first name, "Ильина" the surname Ильин's genitive
+    assert possessive_forms(forms) == {"Наташина", "Сашину"}

@@ -371,6 +371,12 @@ def test_answers_to_a_name_question(before, line, want):
     assert render_char(got) == want
 
 
+def test_a_possessive_adjective_of_a_name_stays():
+    rep = Replacer({"Саша": "я", "Сашину": "меня", "Сашей": "мной"})
+    assert render_char(rep.replica(split_replica("— Он пожал Сашину руку."))) == "<char>Он пожал Сашину руку."
+    assert render_char(rep.replica(split_replica("— Он говорил с Сашей."))) == "<char>Он говорил со мной."
+
+
 def test_sole_address_is_kept_whole():
     assert run("me", "— Костя!") == "<char>Костя!"
 
