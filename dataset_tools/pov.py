@@ -24,12 +24,6 @@ _FOLLOW_UP = True  # a later "он" of the speaker's own remark becomes "я" too
 _FIRST = re.compile(r"^(?:[^\W\d_]+\s+){0,2}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 
 
-_OBLIQUE = {"m": re.compile(r"(?<![\w-])(?:его|него|ему|нему|им|ним|нём|нем|свой|своё|свое|своего|своему|своим|своём|"
-                            r"своем|своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I),
-            "f": re.compile(r"(?<![\w-])(?:её|ее|неё|нее|ей|ней|ею|нею|свой|своё|свое|своего|своему|своим|своём|своем|"
-                            r"своя|свою|своей|свои|своих|своими|себя|себе|собой)(?![\w-])", re.I)}
-
-
 # The speaker's oblique pronouns that can only be personal ("у него", "ему"),
 # by the preposition before them (None: none); "его", "её", "им" may be
 # "his", "her", "them" and stay.

@@ -692,21 +692,12 @@ def turns_to_unnamed(text: str) -> bool:
 
 # ---------------------------------------------------------------- speech
 
-_NOUN_CALLS: dict[int, tuple] = {}
-
-
-def _noun_calls(chars: dict[str, Character]):
+def noun_calls(chars: dict[str, Character]):
     """The words of the characters a noun names (`бабушка`, `генерал`), for
-    calls: (pattern, word -> key) or None; built once per characters table."""
-    cached = _NOUN_CALLS.get(id(chars))
-    if cached is None or cached[0] is not chars:
-        cached = _NOUN_CALLS[id(chars)] = (chars, _build_noun_calls(chars))
-    return cached[1]
-
-
-def _build_noun_calls(chars: dict[str, Character]):
+    calls: (pattern, word -> key), or None when there are none. Build it once
+    per characters table and pass it to analyse()."""
     words = {a.lower(): c.key for c in chars.values() for a in c.aliases if a[:1].islower() and " " not in a}
-    if not words:
+    if not words or not _NOUN_VOCATIVES:
         return None
     return re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w-])",
                       re.I), words
@@ -714,7 +705,7 @@ def _build_noun_calls(chars: dict[str, Character]):
 
 def noun_vocatives(segments, i: int, text: str, nouns) -> set[str]:
     """Characters called by the noun the book names them with (`— Нет,
-    бабушка, не проиграете`); `nouns`: _noun_calls()."""
+    бабушка, не проиграете`); `nouns`: noun_calls()."""
     from .time_replace import Replacer, _sentence_start
 
     pattern, words = nouns
@@ -831,12 +822,11 @@ _PERSON_NOUNS_ONLY = True
 
 
 def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: dict[str, str],
-            intro: str | None = None) -> list[ReplicaInfo]:
+            intro: str | None = None, nouns=None) -> list[ReplicaInfo]:
     """`intro`: the narration paragraph right before the dialog; when it ends
     with a colon, its speaker is the first line's (unless the line's own
-    remark names somebody)."""
+    remark names somebody). `nouns`: noun_calls(chars), for calls by a noun."""
     out = []
-    nouns = _noun_calls(chars) if _NOUN_VOCATIVES else None
     for segments in dialog:
         info = ReplicaInfo()
         genders: set[str] = set()
@@ -1631,12 +1621,12 @@ def initial_characters(names: dict[str, dict], play: dict | None) -> list[Charac
 # fork_map workers: (finder, characters, the list of noun-tie tables) come as shared().
 
 def _analyse_part(dialogs: list[tuple[list, int, str | None]]) -> list[list[ReplicaInfo]]:
-    finder, by_key, ties_list = shared()
-    return [analyse(d, finder, by_key, ties_list[t], intro) for d, t, intro in dialogs]
+    finder, by_key, ties_list, nouns = shared()
+    return [analyse(d, finder, by_key, ties_list[t], intro, nouns) for d, t, intro in dialogs]
 
 
 def _people_part(paragraphs: list[tuple[int, str]]) -> list[list[str]]:
-    finder, _, ties_list = shared()
+    finder, _, ties_list, _ = shared()
     return [people_in(p, finder.find(p), ties_list[t], subjects=_CONTEXT_SUBJECTS) for t, p in paragraphs]
 
 
@@ -1714,7 +1704,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
     dialog_ties = [min(1 + window_of[d][2], len(ties_list) - 1) if d in window_of else 0 for d in range(len(dialogs))]
     # The per-dialog reading and the narration's people do not depend on each
     # other: forked workers share them; attribution below runs in order.
-    work = (finder, by_key, ties_list)
+    work = (finder, by_key, ties_list, noun_calls(by_key))
     intros = [window_of[d][0][-1] if d in window_of and window_of[d][0] else None for d in range(len(dialogs))]
     all_infos = [x for part in fork_map(_analyse_part, split_even(list(zip(dialogs, dialog_ties, intros)),
                                                                   max(jobs, len(dialogs) // 200)), jobs,

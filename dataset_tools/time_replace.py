@@ -172,6 +172,13 @@ def _find_verb(text: str, start: int, end: int, person: str):
     return min(found)[2] if found else None
 
 
+def verb_edits(text: str, start: int, end: int, person: str) -> list[tuple[int, int, str]]:
+    """The edits that make the verb of a new subject text[start:end] agree
+    with `person`, and the verbs joined to it ("говорю я и гляжу")."""
+    verb = _find_verb(text, start, end, person)
+    return [verb, *_coordinated_verbs(text, max(end, verb[1]), person)] if verb else []
+
+
 _GERUND_GAP = re.compile(r"\s*,\s*([^\W\d_]+)[^,.!?;:()«»\"—–]*,\s*")
 _AND_VERB = re.compile(r"\s+и\s+(?:не\s+)?([^\W\d_]+)")
 _AS_IF_VERB = re.compile(r",\s*(?:как\s+)?(?:будто|словно)\s+(?:бы\s+)?(?:не\s+)?([^\W\d_]+)")
@@ -550,12 +557,12 @@ class Replacer:
         this one an answer (`— А как её фамилия? — Смит?`)."""
         if self.matcher is None:
             return segments
-        self._before = tuple(before or ())
+        before = tuple(before or ())
         out = [list(s) for s in segments]
         changed = False
         cap_next = False
         for i, (kind, text) in enumerate(segments):
-            new = self._segment(segments, i, kind, text)
+            new = self._segment(segments, i, kind, text, before)
             if cap_next and kind == "s" and new:
                 new = _cap(new, True)
                 cap_next = False
@@ -586,7 +593,7 @@ class Replacer:
             return segments
         return [tuple(s) for s in out]
 
-    def _segment(self, segments, i, kind, text):
+    def _segment(self, segments, i, kind, text, before=()):
         edits = []  # (start, end, replacement)
         matches = list(self.matcher.finditer(text))
         crowded = _crowded(text, [m.span() for m in matches])
@@ -616,7 +623,7 @@ class Replacer:
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
-            if _answer(segments, i, text, a, b, starts, getattr(self, "_before", ())):
+            if _answer(segments, i, text, a, b, starts, before):
                 self.stats["answers_kept"] += 1  # "— Как фамилия? — Сидоров.", "Петровной."
                 continue
             if (_titled(text, a)  # "Г. Лаевский, я принимаю" keeps its title
@@ -710,11 +717,9 @@ class Replacer:
                     edits.append((prev.start(1), prev.end(1), _cap(short, w[:1].isupper())))
                     self.stats["prepositions_shortened"] += 1
             if group == "nomn":
-                verb = _find_verb(text, a, b, _PERSON[mode])
-                if verb:
-                    edits.append(verb)
-                    edits += _coordinated_verbs(text, max(b, verb[1]), _PERSON[mode])
-                    self.stats["verbs_reinflected"] += 1
+                verbs = verb_edits(text, a, b, _PERSON[mode])
+                edits += verbs
+                self.stats["verbs_reinflected"] += bool(verbs)
         if not edits:
             return text
         edits.sort()

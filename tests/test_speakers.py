@@ -491,18 +491,26 @@ def _scene(paragraphs, finder, context=(), gap=None):
     return [d]
 
 
-def test_a_talk_of_two_goes_on_across_a_short_narration(finder):
+def _after_a_talk(first, then, finder, context):
+    """Speakers of the dialog `then`, which follows the talk `first` after a
+    short narration naming `context`."""
     from dataset_tools.speakers import attribute_book
 
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
-    quiet = _scene(["— Почему? — спросил Базаров.", "— Поздно.", "— Жаль."], finder, ["Аркадий", "."], gap=1)
-    attribute_book([first, quiet], BY_KEY)
-    assert quiet[0].spk == ["Базаров", "Аркадий", "Базаров"]
+    scenes = [_scene(first, finder), _scene(then, finder, context, gap=1)]
+    attribute_book(scenes, BY_KEY)
+    return scenes[1][0].spk
+
+
+BAZAROV_ARKADY = ["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."]
+
+
+def test_a_talk_of_two_goes_on_across_a_short_narration(finder):
+    quiet = _after_a_talk(BAZAROV_ARKADY, ["— Почему? — спросил Базаров.", "— Поздно.", "— Жаль."], finder,
+                          ["Аркадий", "."])
+    assert quiet == ["Базаров", "Аркадий", "Базаров"]
     # The narration between brings in Катя: the talk may be hers now.
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
-    busy = _scene(["— Почему? — спросил Базаров.", "— Поздно."], finder, ["Катя", "."], gap=1)
-    attribute_book([first, busy], BY_KEY)
-    assert busy[0].spk == ["Базаров", None]
+    busy = _after_a_talk(BAZAROV_ARKADY, ["— Почему? — спросил Базаров.", "— Поздно."], finder, ["Катя", "."])
+    assert busy == ["Базаров", None]
 
 
 def test_a_kin_noun_that_speaks_often_becomes_a_character(finder):
@@ -660,19 +668,11 @@ def test_an_apposition_is_no_vocative(finder):
 
 
 def test_a_talk_of_two_men_he_is_the_one_the_narration_names(finder):
-    from dataset_tools.speakers import attribute_book
-
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
+    then = ["— Да, — сказал он.", "— Почему?", "— Поздно."]
     # "сказал он" between two men of the pair: the one the narration just named, then turns
-    then = _scene(["— Да, — сказал он.", "— Почему?", "— Поздно."], finder, ["Аркадий", "."], gap=1)
-    attribute_book([first, then], BY_KEY)
-    assert then[0].spk == ["Аркадий", "Базаров", "Аркадий"]
+    assert _after_a_talk(BAZAROV_ARKADY, then, finder, ["Аркадий", "."]) == ["Аркадий", "Базаров", "Аркадий"]
     # the narration names both: no telling who "он" is
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
-    both = _scene(["— Да, — сказал он.", "— Почему?", "— Поздно."], finder,
-                  ["Аркадий", ".", "Базаров", "."], gap=1)
-    attribute_book([first, both], BY_KEY)
-    assert both[0].spk == [None, None, None]
+    assert _after_a_talk(BAZAROV_ARKADY, then, finder, ["Аркадий", ".", "Базаров", "."]) == [None, None, None]
 
 
 def test_a_kin_noun_speaking_in_a_talk_of_two_is_one_of_them(finder):
@@ -709,18 +709,12 @@ def test_the_speakers_gender_guards_turn_taking(finder):
 
 
 def test_in_a_talk_of_a_man_and_a_woman_her_words_are_hers(finder):
-    from dataset_tools.speakers import attribute_book
-
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответила Катя."], finder)
     # no line of the next exchange names its speaker; "я так рада" is the woman's, then turns
-    then = _scene(["— Я так рада!", "— Чему?", "— Весне."], finder, ["."], gap=1)
-    attribute_book([first, then], BY_KEY)
-    assert then[0].spk == ["Катя", "Базаров", "Катя"]
+    spk = _after_a_talk(["— Пойдём? — спросил Базаров.", "— Нет, — ответила Катя."],
+                        ["— Я так рада!", "— Чему?", "— Весне."], finder, ["."])
+    assert spk == ["Катя", "Базаров", "Катя"]
     # two men: the words tell nothing
-    first = _scene(["— Пойдём? — спросил Базаров.", "— Нет, — ответил Аркадий."], finder)
-    then = _scene(["— Я так рад!", "— Чему?", "— Весне."], finder, ["."], gap=1)
-    attribute_book([first, then], BY_KEY)
-    assert then[0].spk == [None, None, None]
+    assert _after_a_talk(BAZAROV_ARKADY, ["— Я так рад!", "— Чему?", "— Весне."], finder, ["."]) == [None, None, None]
 
 
 def test_in_first_person_narration_one_named_person_talks_with_the_narrator(finder):
@@ -749,7 +743,9 @@ def test_a_character_the_book_names_by_a_noun_is_called_by_it():
     dialog = [split_replica(p) for p in ["— Нет, бабушка, не проиграете, — сказал Базаров.",
                                          "— Бабушка, пора!",
                                          "— У бабушки всё есть, — сказал Аркадий."]]
-    infos = analyse(dialog, finder, by_key, {})
+    from dataset_tools.speakers import noun_calls
+
+    infos = analyse(dialog, finder, by_key, {}, nouns=noun_calls(by_key))
     assert [i.noun_vocatives for i in infos] == [{"Бабушка"}, {"Бабушка"}, set()]
     _, _, addr = attribute(infos, [], by_key, {})
     assert addr[0] == "Бабушка"
