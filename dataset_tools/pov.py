@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from .characters import characters_path, load_characters
-from .morph import WORD, parse_top
+from .morph import WORD
 from .speakers import MentionFinder, load_names, remark_subject
 
 
@@ -123,7 +123,7 @@ class PovRewriter:
         Oblique forms (`ему`, `его`) stay: `его` may be "his" or "him"."""
         from .speakers import people_in
         from .names import PREP_GROUPS
-        from .time_replace import _FIRST_PERSON_WORDS, LONG_PREP, _agree, _cap, _coordinated_verbs
+        from .time_replace import _FIRST_PERSON_WORDS, LONG_PREP, _cap, verb_edits
 
         g = self.gender.get(speaker)
         if g not in ("m", "f"):
@@ -172,19 +172,7 @@ class PovRewriter:
                 if not re.search(r"[,;.:…]|\sи\s", between):
                     break  # "сказал я он…": no clause of its own
                 edits.append((a, b, _cap("я", m.group(1)[:1].isupper())))
-                pos = b
-                for nxt in re.finditer(r"\s+([^\W\d_]+)", text[b:b + 60]):
-                    if nxt.start() != pos - b:
-                        break  # punctuation between: the clause's verb is not here
-                    w = nxt.group(1)
-                    new = _agree(w, "1per")
-                    if new:
-                        edits.append((b + nxt.start(1), b + nxt.end(1), new))
-                        edits += _coordinated_verbs(text, b + nxt.end(1), "1per")
-                        break
-                    if parse_top(w.lower()).tag.POS not in ("PRCL", "ADVB"):
-                        break  # "не одобряет", "уже знает": past a particle or an adverb
-                    pos = b + nxt.end()
+                edits += verb_edits(text, a, b, "1per")
                 start = b
                 self.stats["follow_up_pronouns"] += 1
             for ea, eb, rep in sorted(edits, reverse=True):
