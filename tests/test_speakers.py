@@ -676,14 +676,11 @@ def test_a_talk_of_two_men_he_is_the_one_the_narration_names(finder):
 
 
 def test_a_kin_noun_speaking_in_a_talk_of_two_is_one_of_them(finder):
-    spk, how, _ = run(["— Ты здесь? — спросил Базаров.",
-                       "— Здесь, — ответил Аркадий.",
-                       "— Так пойдём, — сказал брат."], finder)
+    here = ["— Ты здесь? — спросил Базаров.", "— Здесь, — ответил Аркадий."]
+    spk, how, _ = run(here + ["— Так пойдём, — сказал брат."], finder)
     assert spk == ["Базаров", "Аркадий", "Базаров"] and how[2] == "turn"
     # a kin noun of the other gender is nobody of the two
-    spk, _, _ = run(["— Ты здесь? — спросил Базаров.",
-                     "— Здесь, — ответил Аркадий.",
-                     "— Так пойдём, — сказала сестра."], finder)
+    spk, _, _ = run(here + ["— Так пойдём, — сказала сестра."], finder)
     assert spk[2] is None
 
 
