@@ -185,10 +185,26 @@ _AS_IF_VERB = re.compile(r",\s*(?:как\s+)?(?:будто|словно)\s+(?:б
 _AND_GERUND_VERB = re.compile(r"\s+и\s*,\s*([^\W\d_]+)[^,.!?;:()—–]{0,60},\s*(?:не\s+)?([^\W\d_]+)")
 
 
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\s*$")
+_WORD_AFTER_COMMA = re.compile(r",\s*([^\W\d_]+)")
+
+
+def _adjective_comma(text: str, at: int) -> bool:
+    """The comma at `at` parts two adjectives of one noun ("громкий, густой голос")."""
+    left, right = _WORD_BEFORE.search(text, max(0, at - 40), at), _WORD_AFTER_COMMA.match(text, at)
+    if not left or not right:
+        return False
+    adj = [[p.tag for p in parse_all(m.group(1).lower()) if p.tag.POS in ("ADJF", "PRTF")] for m in (left, right)]
+    return any(a.case == b.case and a.number == b.number and (a.gender == b.gender or a.number == "plur")
+               for a in adj[0] for b in adj[1])
+
+
 def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int, str]]:
     """Verbs joined by "и" to the re-inflected one in the same clause: "говорю
     я и глядит" -> "и гляжу", "не хочу войти в положение и сорит" -> "и сорю"."""
     _, hi = _bounds(text, pos, pos)
+    while hi < len(text) and text[hi] == "," and _adjective_comma(text, hi):
+        _, hi = _bounds(text, hi + 1, hi + 1)  # "слышу … громкий, густой голос и вижу": one clause
     out = []
     for m in _AND_VERB.finditer(text, pos, hi):
         new = _agree(m.group(1), person, verb_expected=True)
