@@ -20,8 +20,8 @@ from .speakers import MentionFinder, load_names, remark_subject
 
 
 _FOLLOW_UP = True  # a later "он" of the speaker's own remark becomes "я" too (see _follow_up)
-# "я" as a remark's subject: right at its start or after its first verb ("вздохнул я")
-_FIRST = re.compile(r"^(?:[^\W\d_]+\s+){0,2}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
+# "я" as a remark's subject: at its start or after its verb ("вздохнул я", "вздрогнув, сказала я")
+_FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 
 
 # The speaker's oblique pronouns that can only be personal ("у него", "ему"),
