@@ -701,11 +701,37 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     pending = [x for x in pending if x[0] in forms]
     for (form, _, _), g in zip(pending, resolve_with_tagger(pending, jobs)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
+    decided = {}
     for form in forms:
         # "Ферапонта" next to "Ферапонт" is its genitive, not an unseen nominative
         if _accusative_of_unseen(form, forms) or (maybe_unseen_nominative(form) and form[:-1] in forms):
-            forms[form]["groups"] = Counter({"gent": 2 * forms[form]["count"]})
+            decided[form] = "gent"
+        elif _U_BY_PARADIGM:
+            decided[form] = _u_form_group(form, forms)
+    for form, g in decided.items():
+        if g:
+            forms[form]["groups"] = Counter({g: 2 * forms[form]["count"]})
     return forms
+
+
+_U_BY_PARADIGM = True
+
+
+def _u_form_group(form: str, forms: dict) -> str | None:
+    """The case of an "-у" form of a name pymorphy does not know, by the
+    book's other forms of it: beside the nominative `Митрошка` it is the
+    accusative (the dative is `Митрошке`); beside `Маслобоев`, or `Маслобоева`
+    read as a genitive, it is the dative. None when the book does not tell."""
+    if " " in form or form[-1:] not in "ую" or len(form) < 4 or get_known(form.lower()):
+        return None
+    stem = form[:-1]
+    vowel = stem + ("а" if form[-1] == "у" else "я")
+    if vowel in forms and choose_group(forms[vowel], vowel) == "nomn":
+        return None if stem in forms or stem + "ь" in forms else "gent"
+    if (stem in forms and choose_group(forms[stem], stem) == "nomn") or (
+            vowel in forms and choose_group(forms[vowel], vowel) == "gent" and stem + "ой" not in forms):
+        return "datv"
+    return None
 
 
 def _accusative_of_unseen(form: str, forms: dict) -> bool:

@@ -158,6 +158,25 @@ def test_accusative_of_unseen_nominative():
                                                          ("Ферапонту", "datv")))
 
 
+def test_an_u_form_takes_its_case_from_the_book_s_other_forms():
+    from collections import Counter
+
+    from dataset_tools.names import _u_form_group
+
+    def forms(*names):
+        return {f: {"count": 1, "groups": Counter({g: 2})} for f, g in names}
+    # "Митрошка" is a nominative here: "Митрошку" is its accusative (the dative would be "Митрошке")
+    assert _u_form_group("Митрошку", forms(("Митрошка", "nomn"), ("Митрошку", "nomn"))) == "gent"
+    # "Маслобоева" read as a genitive, or "Маслобоев" itself: "Маслобоеву" is the man's dative
+    assert _u_form_group("Маслобоеву", forms(("Маслобоева", "gent"), ("Маслобоеву", "gent"))) == "datv"
+    assert _u_form_group("Маслобоеву", forms(("Маслобоев", "nomn"), ("Маслобоеву", "gent"))) == "datv"
+    # ... unless his wife "Маслобоевой" is in the book too; and nothing else of the name: no say
+    assert _u_form_group("Маслобоеву", forms(("Маслобоева", "gent"), ("Маслобоевой", "gent"))) is None
+    assert _u_form_group("Митрошку", forms(("Митрошку", "nomn"))) is None
+    # a word pymorphy knows is left to it
+    assert _u_form_group("Машу", forms(("Маша", "nomn"), ("Машу", "gent"))) is None
+
+
 def test_a_surname_after_a_nobiliary_particle_is_a_name(ner_tagger):
     from dataset_tools.names import clean_span
 
