@@ -641,15 +641,36 @@ def _find_part(idx: list[int]) -> set[str]:
     return {form for t in idx for _, _, form in finder.occurrences(texts[t])}
 
 
-def _count_part(idx: list[int]) -> list[tuple[int, int, int, str, str | None]]:
-    """(text, start, end, form, case group by a context rule or None) per match, in order."""
+def _count_part(idx: list[int]) -> list[tuple[int, int, int, str, str | None, bool]]:
+    """(text, start, end, form, case group by a context rule or None, a woman's
+    word beside an "-а" form) per match, in order."""
     texts, matcher = shared()
     out = []
     for t in idx:
         for m in matcher.finditer(texts[t]):
             form = " ".join(m.group(0).split())
-            out.append((t, m.start(), m.end(), form, group_in_context(form, texts[t], m.start())))
+            g = group_in_context(form, texts[t], m.start())
+            out.append((t, m.start(), m.end(), form, g, form[-1:] == "а" and _female_context(texts[t], m.start(), m.end())))
     return out
+
+
+_WOMEN_TITLES = {"мадам", "m-me", "mme", "madame", "госпожа", "барыня", "барышня", "княгиня", "княжна", "графиня",
+                 "баронесса", "генеральша", "мамзель", "mademoiselle", "m-lle", "mlle", "мисс", "миссис", "фрау",
+                 "сестра", "тётя", "тетя", "тётушка", "тетушка", "бабушка", "жена", "вдова", "девица"}
+
+
+def _female_context(text: str, start: int, end: int) -> bool:
+    """A woman's title or a feminine past verb right beside the name: "спросила
+    m-me Шумихина", "мадам Отлетаева", "Шумихина сказала"."""
+    before = re.findall(r"[^\W\d_][\w-]*", text[max(0, start - 40):start])[-2:]
+    after = re.findall(r"[^\W\d_]+", text[end:end + 30])[:1]
+    if before and before[-1].lower() in _WOMEN_TITLES:
+        return True
+    for w in [*before[-1:], *after]:
+        t = parse_top(w.lower()).tag
+        if t.POS == "VERB" and t.tense == "past" and t.gender == "femn":
+            return True
+    return False
 
 
 def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: int = 1) -> dict:
@@ -679,9 +700,12 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     matcher = build_matcher(found)
     forms: dict[str, dict] = {}
     pending: list[tuple[str, str, int]] = []
+    women: set[str] = set()  # "-а" forms a woman's title or verb stands beside somewhere
     for hits in fork_map(_count_part, parts if matcher else [], jobs, shared=(texts, matcher),
                          desc="names: count", unit="part"):
-        for t, start, end, form, g in hits:
+        for t, start, end, form, g, woman in hits:
+            if woman:
+                women.add(form)
             text = texts[t]
             info = forms.setdefault(form, {"count": 0, "groups": Counter(),
                                            "example": example_of(text, start, end),
@@ -707,7 +731,7 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
         if _accusative_of_unseen(form, forms) or (maybe_unseen_nominative(form) and form[:-1] in forms):
             decided[form] = "gent"
         elif _U_BY_PARADIGM:
-            decided[form] = _u_form_group(form, forms)
+            decided[form] = _u_form_group(form, forms) or (None if form in women else _a_form_group(form, forms))
     for form, g in decided.items():
         if g:
             forms[form]["groups"] = Counter({g: 2 * forms[form]["count"]})
@@ -715,6 +739,19 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
 
 
 _U_BY_PARADIGM = True
+
+
+def _a_form_group(form: str, forms: dict) -> str | None:
+    """`Феферкухена` beside the nominative `Феферкухен` is his genitive or
+    accusative, for a name pymorphy does not know, unless a woman of that
+    name shows in the book (`Феферкухеной`; find_names also leaves the forms
+    a woman's title or verb stands beside: `спросила m-me Шумихина`)."""
+    if " " in form or form[-1:] != "а" or len(form) < 4 or get_known(form.lower()):
+        return None
+    stem = form[:-1]
+    if stem[-1:].lower() in "аеёиоуыэюяйь" or stem not in forms or choose_group(forms[stem], stem) != "nomn":
+        return None
+    return None if stem + "ой" in forms or stem + "ою" in forms else "gent"
 
 
 def _u_form_group(form: str, forms: dict) -> str | None:

@@ -177,6 +177,27 @@ def test_an_u_form_takes_its_case_from_the_book_s_other_forms():
     assert _u_form_group("Машу", forms(("Маша", "nomn"), ("Машу", "gent"))) is None
 
 
+def test_an_a_form_beside_a_man_s_nominative_is_his_genitive():
+    from collections import Counter
+
+    from dataset_tools.names import _a_form_group, _female_context
+
+    def forms(*names):
+        return {f: {"count": 1, "groups": Counter({g: 2})} for f, g in names}
+    assert _a_form_group("Феферкухена", forms(("Феферкухен", "nomn"), ("Феферкухена", "nomn"))) == "gent"
+    # his wife shows in the book, or nothing else of the name: no say
+    assert _a_form_group("Феферкухена", forms(("Феферкухен", "nomn"), ("Феферкухена", "nomn"),
+                                              ("Феферкухеной", "ablt"))) is None
+    assert _a_form_group("Феферкухена", forms(("Феферкухена", "nomn"))) is None
+    # find_names leaves a form that a woman's title or verb stands beside
+    text = "— А чай? — строго спросила m-me Шумихина."
+    assert _female_context(text, text.index("Шумихина"), len(text) - 1)
+    text = "— Кто там? — Мадам Отлетаева."
+    assert _female_context(text, text.index("Отлетаева"), len(text) - 1)
+    text = "— Прогнал Феферкухена, чудак."
+    assert not _female_context(text, text.index("Феферкухена"), text.index(","))
+
+
 def test_a_surname_after_a_nobiliary_particle_is_a_name(ner_tagger):
     from dataset_tools.names import clean_span
 
