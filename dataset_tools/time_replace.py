@@ -73,6 +73,12 @@ INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии
 
 # ... and the long forms a name may take that a pronoun does not, with the cases
 # where the word is that preposition ("надо Степана позвать" is "must").
+_OBJECT_AFTER_VERB = True  # an indeclinable name right after a transitive verb that has its subject: accusative
+# Transitive verbs whose person is the one given to (dative): "обещала Бетси", "сказал Нелли".
+_GIVING_VERBS = set("""дать давать отдать отдавать обещать пообещать подарить дарить сказать говорить написать
+    писать послать посылать передать передавать показать показывать предложить предлагать принести приносить
+    купить продать объяснить объяснять рассказать рассказывать сообщить сообщать позволить позволять подать
+    подавать заплатить платить доложить докладывать внушить внушать поручить поручать""".split())
 _SHORT_PREP = {"со": ("с", {"ablt", "gent"}), "ко": ("к", {"datv"}), "во": ("в", {"datv", "gent"}),
                "обо": ("о", {"datv", "gent"}), "надо": ("над", {"ablt"}), "подо": ("под", {"ablt"}),
                "передо": ("перед", {"ablt"})}
@@ -511,6 +517,12 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
     if not indeclinable:
         # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
         return _not_subject(form, text, start, default, groups)
+    if pv and "gent" in groups and not pv.group(1)[:1].isupper() and _OBJECT_AFTER_VERB:
+        t = parse_top(pv.group(1).lower()).tag
+        if t.POS in ("VERB", "INFN") and "tran" in t and _has_subject_before(text, pv.start(1)):
+            # "закричала она и потащила Нелли": the verb has its subject, the name is its object;
+            # "я обещала Бетси" promises something to her
+            return "datv" if parse_top(pv.group(1).lower()).normal_form in _GIVING_VERBS else "gent"
     g = tagged_group(text, start)
     return g if g in groups else None
 
