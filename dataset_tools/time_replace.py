@@ -1049,6 +1049,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     words = [w.lower() for w in WORD.findall(sentence)]
     if not words:
         return False
+    if words == ["но"]:
+        return True  # "Но, Алексей Петрович, подумали ль вы" -> "Но подумали ль вы": a conjunction takes no comma
     # "ты же", "вы-то": the pronoun with its particle
     word = re.sub(r"-(?:то|ка)$", "", words[-1])
     if word in ("же", "ведь", "ж") and len(words) > 1:

@@ -82,6 +82,7 @@ CASES = [
     # vocatives: removed with one comma; next word capitalised at a sentence start
     ("— Костя, иди сюда!", "<char>Иди сюда!", "<char>Иди сюда!"),
     ("— Послушай, Ваня, это важно.", "<char>Послушай, это важно.", "<char>Послушай, это важно."),
+    ("— Но, Ваня, ты не прав.", "<char>Но ты не прав.", "<char>Но ты не прав."),
     ("— Иди сюда, Костя!", "<char>Иди сюда!", "<char>Иди сюда!"),
     ("— Костя! Иди сюда.", "<char>Иди сюда.", "<char>Иди сюда."),
     # a call that is all the speech before a remark stays: the remark introduces it
