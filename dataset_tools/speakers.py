@@ -50,7 +50,7 @@ from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, job
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
 from .morph import WORD, has_name_tag, parse_all, parse_top
-from .names import GROUP_OF_CASE, NOT_NAMES, case_groups, read_names
+from .names import GROUP_OF_CASE, NOT_NAMES, case_groups, is_function_word, read_names
 from .replicas import is_replica, render_char
 
 NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
@@ -77,6 +77,7 @@ _PAIR_WINDOW = True  # ... and "сказал он" between two men is the one th
 _SPEECH_GENDER = True  # "я была", "я рад" in a line: its speaker's gender (a guard for turns, an anchor in a talk of a man and a woman)
 _PAIR_NARRATOR = True  # ... and in first-person narration with the narrator, when the window names nobody else (no other "он"/"она" either)
 _NOUN_VOCATIVES = True  # "— Нет, бабушка, …" calls the character the book names "бабушка"
+_NOUN_AFTER_NAME = True
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
 _HE_SHE = re.compile(r"(?<![\w-])(?:[Оо]н|[Оо]на)(?![\w-])")
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
@@ -591,6 +592,8 @@ def _substantive(toks, i: int, parses):
     of an adjective or participle standing for one (`городовой`, `толстый`,
     `вошедший`: no noun after it); None. pymorphy may rank a rare reading
     first (`городовой` as the surname Городовая), so any likely one counts."""
+    if is_function_word(toks[i][2].lower()):
+        return None  # "уж не знаю": the particle, not the grass snake
     nxt = parse_top(toks[i + 1][2].lower()).tag if i + 1 < len(toks) else None
     for p in parses:
         t = p.tag
@@ -850,6 +853,9 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
                 info.subject = subj
             elif info.subject.kind == "pronoun" and subj.kind == "name" and info.subject.gender in (None, subj.gender):
                 info.subject = subj  # "— …, — сказала она. — …, — сказала Анна": the name says who "она" is
+            elif _NOUN_AFTER_NAME and info.subject.kind == "name" and subj.kind == "noun" and (
+                    ties.get(subj.lemma) is None or ties.get(subj.lemma) in info.subject.chars):
+                pass  # "— говорит Очумелов … — обращается надзиратель": a noun after the name is him (or speech)
             elif _differ(info.subject, subj):
                 info.conflict = True
         info.speech_gender = next(iter(genders)) if len(genders) == 1 else None

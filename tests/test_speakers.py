@@ -98,6 +98,19 @@ def test_remark_naming_two_people_abstains(finder):
     assert spk == [None]
 
 
+def test_a_noun_after_the_name_or_speech_cut_by_dashes_is_no_second_speaker(finder):
+    # the inspector is Базаров himself (or nobody the kit knows): the name stands
+    spk, _, _ = run(["— Гм! — говорит Базаров строго. — Чья собака? — обращается надзиратель к сторожу."], finder)
+    assert spk == ["Базаров"]
+    # ... but a noun the book ties to another character is that one: two speakers
+    spk, _, _ = run(["— Да, — сказал Базаров. — Нет, — сказал юноша."], finder, ties={"юноша": "Аркадий"})
+    assert spk == [None]
+    # "уж не знаю" between dashes is speech, not a remark whose subject is a grass snake
+    spk, _, _ = run(["— Люблю, — отвечала Катя, — и помню цветы, — уж не знаю, как они называются, — и розы."],
+                    finder)
+    assert spk == ["Катя"]
+
+
 def test_pronoun_resolved_to_the_one_candidate(finder):
     spk, how, _ = run(["— Поздно, — сказала она."], finder, context=["Базаров", "Одинцова"])
     assert spk == ["Одинцова"] and how == ["pronoun"]
