@@ -181,8 +181,23 @@ def _find_verb(text: str, start: int, end: int, person: str):
 def verb_edits(text: str, start: int, end: int, person: str) -> list[tuple[int, int, str]]:
     """The edits that make the verb of a new subject text[start:end] agree
     with `person`, and the verbs joined to it ("говорю я и гляжу")."""
-    verb = _find_verb(text, start, end, person)
+    verb = _find_verb(text, start, end, person) or _verb_after_short_adjectives(text, end, person)
     return [verb, *_coordinated_verbs(text, max(end, verb[1]), person)] if verb else []
+
+
+_SHORT_ADJ_LIST = re.compile(r"\s+((?:[^\W\d_]+(?:,\s+|\s+и\s+)){1,4})(?:не\s+)?([^\W\d_]+)")
+
+
+def _verb_after_short_adjectives(text: str, end: int, person: str):
+    """"он пухл, тяжел и страдает одышкой": predicates of one subject, short
+    adjectives first and a verb last (the verb agrees with the new subject)."""
+    m = _SHORT_ADJ_LIST.match(text, end)
+    if not m or not re.search(r"\sи\s+$", m.group(1)):
+        return None
+    if not all(any(p.tag.POS == "ADJS" for p in parse_all(w.lower())) for w in WORD.findall(m.group(1)) if w != "и"):
+        return None
+    new = _agree(m.group(2), person, verb_expected=True)
+    return (m.start(2), m.end(2), new) if new else None
 
 
 _GERUND_GAP = re.compile(r"\s*,\s*([^\W\d_]+)[^,.!?;:()«»\"—–]*,\s*")

@@ -66,6 +66,9 @@ CASES = [
     # an "as if" clause with no subject of its own goes on with the replaced one
     ("— Пока, — говорит Зоя и глядит так, будто провожает его.", "<char>Пока (говорю я и гляжу так, будто провожаю его)",
      "<char>Пока (говоришь ты и глядишь так, будто провожаешь его)"),
+    # predicates of one subject: short adjectives, then a verb
+    ("— Андрей пухл, тяжел и страдает одышкой.", "<char>Я пухл, тяжел и страдаю одышкой.",
+     "<char>Ты пухл, тяжел и страдаешь одышкой."),
     # a second verb after an object with two adjectives parted by a comma, and one after a subject of its own
     ("— Эй! — слышит Андрей громкий, густой голос и видит сторожа.",
      "<char>Эй! (слышу я громкий, густой голос и вижу сторожа)",
