@@ -22,6 +22,10 @@ from .speakers import MentionFinder, load_names, remark_subject
 _FOLLOW_UP = True  # a later "он" of the speaker's own remark becomes "я" too (see _follow_up)
 # "я" as a remark's subject: at its start or after its verb ("вздохнул я", "вздрогнув, сказала я")
 _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
+# ... or a later sentence of the remark that opens with the speaker: "… «Семь и восемнадцать!» У меня
+# меняется выражение, он уже не плачет" (a play's direction)
+_SENTENCE_FIRST = re.compile(r"(?:[.!?…;»]\s+)(?:[^\W\d_]+\s+){0,2}?(я|меня|мне|мной)(?![\w-])", re.I)
+_FOLLOW_UP_LATER_SENTENCE = True
 
 
 # The speaker's oblique pronouns that can only be personal ("у него", "ему"),
@@ -134,9 +138,9 @@ class PovRewriter:
         for i, (kind, text) in enumerate(out):
             if kind != "r" or _FIRST.search(segments_before[i][1]):
                 continue  # a narrator's own "я" was there already: "он" is somebody else
-            me = _FIRST.search(text)
-            if me is None or text[:me.start()].strip(" ,"):
-                continue  # only a remark that opens with its subject "я" or its verb then "я"
+            me = _FIRST.search(text) or (_SENTENCE_FIRST.search(text) if _FOLLOW_UP_LATER_SENTENCE else None)
+            if me is None or (me.re is _FIRST and text[:me.start()].strip(" ,")):
+                continue  # only a remark that opens with its subject "я" or its verb then "я" (or such a sentence)
             if any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(segments_before[i][1])):
                 continue
             edits = []
