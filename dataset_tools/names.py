@@ -566,6 +566,33 @@ def animal_forms(forms, paragraphs) -> set[str]:
     return {f for f in forms if _stem(f.split()[0]) in bad}
 
 
+_PLACES = True
+# "на Шлангенберге", "в Рулетенбурге", "из Шлангенберга", "с Шлангенберга": where, not who ("жениться на
+# Мими" is a person).
+_PLACE_CUE = re.compile(r"(?<![\w-])(?:(?:в|во|на)\s+([А-ЯЁ][а-яё]+е)|(?:из|с|со)\s+([А-ЯЁ][а-яё]+[аы]))(?![\w-])")
+_MARRYING = re.compile(r"(?:жени\w*|женат\w*|помолвлен\w*|обвенча\w*)\s+(?:\w+\s+)?$")
+
+
+def place_forms(forms, paragraphs) -> set[str]:
+    """One-word name forms of a stem the book mostly puts where places go
+    (`на Шлангенберге`, `с Шлангенберга`): at least 2 such places and 40% of
+    the stem's mentions in the whole book."""
+    stems = {_stem(f): f for f in forms if " " not in f}
+    occ: Counter[str] = Counter()
+    cue: Counter[str] = Counter()
+    for p in paragraphs:
+        for w in _CAP_WORD.findall(p):
+            st = _stem(w)
+            if st in stems:
+                occ[st] += 1
+        for m in _PLACE_CUE.finditer(p):
+            st = _stem(m.group(1) or m.group(2))
+            if st in stems and not _MARRYING.search(p, 0, m.start()):
+                cue[st] += 1
+    bad = {st for st, c in cue.items() if c >= 2 and c * 5 >= occ[st] * 2}
+    return {f for f in forms if " " not in f and _stem(f) in bad}
+
+
 # ... and for an animal with a person's name and patronymic (the goose Иван Иваныч and the cat
 # Федор Тимофеич of «Каштанка»): bird words too, counted per sentence, since such a name is
 # long and its sentences seldom hold anybody else.
@@ -717,6 +744,9 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
                 pending.append((form, text, start))
     for form in animal_forms(forms, paragraphs or ()) | animal_full_names(forms, paragraphs or ()):
         del forms[form]  # "Азорка", "Каштанка": a dog, not a person; "Иван Иваныч" of «Каштанка», a goose
+    if _PLACES:
+        for form in place_forms(forms, paragraphs or ()):
+            del forms[form]  # "на Шлангенберге", "с Шлангенберга": a mountain, not a person
     for form in [f for f in forms if is_plural_only(f)]:
         del forms[form]  # "у Калининых", "с Котловичами": a family, not one person
     lower = Counter(w for t in texts for w in WORD.findall(t) if w.islower())

@@ -198,6 +198,16 @@ def test_an_a_form_beside_a_man_s_nominative_is_his_genitive():
     assert not _female_context(text, text.index("Феферкухена"), text.index(","))
 
 
+def test_a_place_named_like_a_person_is_no_name():
+    from dataset_tools.names import place_forms
+
+    forms = {"Шлангенберг": {}, "Шлангенберге": {}, "Шлангенберга": {}, "Мими": {}, "Полина": {}}
+    book = ["— Помните, на Шлангенберге я прошептал вам?", "— Не соскочит он с Шлангенберга.",
+            "Вспомните Шлангенберг.", "— Он женится на Мими.", "— А на Мими женился Петя.",
+            "Мими пришла.", "Полина молчала.", "— Полина, вы на Полину похожи."]
+    assert place_forms(forms, book) == {"Шлангенберг", "Шлангенберге", "Шлангенберга"}
+
+
 def test_a_surname_after_a_nobiliary_particle_is_a_name(ner_tagger):
     from dataset_tools.names import clean_span
 
