@@ -98,6 +98,7 @@ _UNSURE_GENDER_BLOCKS = True  # a character of unknown gender nearby stops "ск
 # A noun is tied to a name it stands right before at least this often in its text (2: on the gold the same
 # precision, -3 right nouns; on the Chekhov folder it drops some wrong ties, "доктора Пашка", and more right ones).
 _TIE_MIN = 1
+_TIE_SHARE = 60  # ... and the appositions are at least 1/60 of the noun's uses in the text
 # Dialogs parted by at most this many narration paragraphs are one scene. 1: on the tuning gold, with the
 # rules of this version, speakers 98.7 % (306/310) at 64.4 % coverage (0: 97.5 % at 57.3 %), but addressee
 # coverage 31.8 % (0: 37.9 %); it joins separate talks of the sample and loses dozens of right speakers and
@@ -1345,9 +1346,11 @@ def ties_of(counts: dict[str, Counter], chars: dict[str, Character] | None = Non
     Де-Грие" is no grandmother named Де-Грие)."""
     out = {}
     for lemma, c in counts.items():
-        people = {k.rstrip("\t") for k in c}
-        sure = sum(n for k, n in c.items() if not k.endswith("\t"))
-        if len(people) == 1 and sure >= _TIE_MIN:
+        people = {k.rstrip("\t") for k in c if k != _TOTAL}
+        sure = sum(n for k, n in c.items() if not k.endswith("\t") and k != _TOTAL)
+        # "доктор Сергей Иванович" once among 162 "доктор" of a novel ties nothing: its other
+        # doctors are nobody the kit knows
+        if len(people) == 1 and sure >= _TIE_MIN and sure * _TIE_SHARE >= c[_TOTAL]:
             out[lemma] = people.pop()
     if chars:
         out = {lemma: key for lemma, key in out.items()
@@ -1388,7 +1391,21 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
                         p.normal_form in _RELATION_NOUNS or p.tag.POS != "NOUN"):
                     key += "\t"
                 ties[p.normal_form][key] += 1
+    if _TIE_SHARE:
+        # how often the text uses each such noun at all, in any form
+        words = Counter(w.lower() for text in texts for w in _ANIMATE_WORD.findall(text.lower()))
+        for lemma, c in ties.items():
+            c[_TOTAL] = sum(words[f] for f in _lexeme(lemma))
     return ties
+
+
+_TOTAL = " total"  # a key no character has: the noun's uses in the text
+
+
+@functools.lru_cache(maxsize=20_000)
+def _lexeme(lemma: str) -> frozenset[str]:
+    p = next((p for p in parse_all(lemma) if p.normal_form == lemma and p.tag.POS in ("NOUN", "ADJF")), None)
+    return frozenset(x.word for x in p.lexeme) if p is not None else frozenset({lemma})
 
 
 def full_name_ties(texts: Iterable[str], finder: MentionFinder, chars: dict[str, Character]) -> dict[str, str]:

@@ -309,6 +309,10 @@ def test_noun_ties_need_an_apposition(finder):
     # At a sentence start the noun is capitalised; a first name there is no noun.
     ties = noun_ties(["Ночь. Дьячок Аркадий лежал и не спал.", "Евгений Базаров вошёл."], finder)
     assert ties.get("дьячок") == "Аркадий" and "евгений" not in ties
+    # One "доктор Базаров" among a novel's many doctors ties nothing: the others are nobody the kit knows.
+    book = ["Вошёл доктор Базаров."] + ["— Лежите, — сказал доктор." if i % 2 else "Доктора не было." for i in range(70)]
+    assert "доктор" not in noun_ties(book, finder)
+    assert noun_ties(book[:30], finder).get("доктор") == "Базаров"
 
 
 def _dialog(lines, finder, context=(), prev=None):
