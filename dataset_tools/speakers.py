@@ -450,7 +450,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
 # Verbs of adding to one's own words.
 _ADDING = {"прибавить", "прибавлять", "добавить", "добавлять"}
 # Verbs whose subject hears the line rather than says it.
-_HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться"}
+_HEARING = {"слышать", "услышать", "расслышать", "подслушать", "прислушаться", "прислушиваться", "услыхать", "слыхать",
+            "заслышать"}
 # Verbs of the author's words before a colon whose subject reads or recalls what
 # somebody else said: "Он прочёл:", "он вспомнил слова отца:".
 _NOT_SAYING = _HEARING | {"читать", "прочитать", "прочесть", "вспомнить", "вспоминать", "припомнить",

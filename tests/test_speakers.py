@@ -79,6 +79,8 @@ def test_the_hearer_is_not_the_speaker(finder):
     # "— Стой! — слышит Базаров": somebody else shouts; a third person also stops turn-taking.
     spk, _, _ = run(["— Ты здесь? — спросил Аркадий.", "— Стой! — слышит вдруг Базаров.", "— Что?"], finder)
     assert spk[1] is None and spk[2] is None
+    spk, _, _ = run(["— Жив! — услыхал Базаров голос Кати."], finder)
+    assert spk == [None]
 
 
 def test_subject_before_a_verb_that_does_not_open_the_remark(finder):
