@@ -50,7 +50,7 @@ from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, job
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
 from .morph import WORD, has_name_tag, parse_all, parse_top
-from .names import GROUP_OF_CASE, NOT_NAMES, case_groups, is_function_word, read_names
+from .names import GROUP_OF_CASE, NOT_NAMES, PREP_GROUPS, case_groups, is_function_word, read_names
 from .replicas import is_replica, render_char
 
 NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
@@ -78,6 +78,7 @@ _SPEECH_GENDER = True  # "я была", "я рад" in a line: its speaker's gen
 _PAIR_NARRATOR = True  # ... and in first-person narration with the narrator, when the window names nobody else (no other "он"/"она" either)
 _NOUN_VOCATIVES = True  # "— Нет, бабушка, …" calls the character the book names "бабушка"
 _NOUN_AFTER_NAME = True
+_GOVERNED_NAMES = True  # "для Бетси", "муж княгини Бетси": no subject, though the name does not decline
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
 _HE_SHE = re.compile(r"(?<![\w-])(?:[Оо]н|[Оо]на)(?![\w-])")
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
@@ -749,7 +750,7 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
     names when a pronoun is resolved: "он" after "доктор вошёл к Абогину" may
     be the doctor, whom the kit cannot name."""
     found = [(mn.start, next(iter(mn.chars))) for mn in mentions
-             if len(mn.chars) == 1 and not (subjects and "nomn" not in mn.groups)]
+             if len(mn.chars) == 1 and not (subjects and ("nomn" not in mn.groups or _governed(text, mn)))]
     named = [(mn.start, mn.end) for mn in mentions]
     words = [(m.start(), m.group(0)) for m in _ANIMATE_WORD.finditer(text)]
     words += [(m.start(1), m.group(1).lower()) for m in _SENTENCE_NOUN.finditer(text)
@@ -769,6 +770,26 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
         # sentence ends, for the recency rule: "вышли бабушка и Зоя" names both in one breath
         found += [(m.start(), SENTENCE_END) for m in _SENTENCE_END.finditer(text)] + [(len(text), SENTENCE_END)]
     return [c for _, c in sorted(found)]
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+
+
+def _governed(text: str, mn: Mention) -> bool:
+    """A name that cannot be a subject by the word before it, though its own
+    form may be a nominative (an indeclinable `Бетси`): a preposition (`для
+    Бетси`), or a title in an oblique case it may stand in apposition to
+    (`Муж княгини Бетси`; not `рядом с губернаторшей Анна Алексеевна`)."""
+    if not _GOVERNED_NAMES:
+        return False
+    m = _WORD_BEFORE.search(text, max(0, mn.start - 30), mn.start)
+    if m is None:
+        return False
+    w = m.group(1).lower()
+    if w in PREP_GROUPS:
+        return True
+    person = _title(w) or _animate_noun(w)
+    return person is not None and len(mn.groups) > 1 and not _may_be_nominative(w)
 
 
 SENTENCE_END = "."

@@ -113,6 +113,16 @@ def test_a_noun_after_the_name_or_speech_cut_by_dashes_is_no_second_speaker(find
     assert spk == ["Катя"]
 
 
+def test_an_indeclinable_name_after_a_preposition_or_an_oblique_title_is_no_subject():
+    from dataset_tools.speakers import people_in
+
+    f = MentionFinder([Character("Бетси", ["Бетси"], "f"), Character("Анна Алексеевна", ["Анна Алексеевна"], "f")], {})
+    for text in ["«Для Бетси еще рано», — подумала она.", "Муж княгини Бетси подошел к столу."]:
+        assert "Бетси" not in people_in(text, f.find(text), {}, subjects=True)
+    for text in ["Бетси вошла.", "Вошла княгиня Бетси.", "Рядом с губернаторшей Анна Алексеевна."]:
+        assert set(people_in(text, f.find(text), {}, subjects=True)) & {"Бетси", "Анна Алексеевна"}
+
+
 def test_pronoun_resolved_to_the_one_candidate(finder):
     spk, how, _ = run(["— Поздно, — сказала она."], finder, context=["Базаров", "Одинцова"])
     assert spk == ["Одинцова"] and how == ["pronoun"]
