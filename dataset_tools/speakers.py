@@ -79,6 +79,7 @@ _PAIR_NARRATOR = True  # ... and in first-person narration with the narrator, wh
 _NOUN_VOCATIVES = True  # "— Нет, бабушка, …" calls the character the book names "бабушка"
 _NOUN_AFTER_NAME = True
 _GOVERNED_NAMES = True  # "для Бетси", "муж княгини Бетси": no subject, though the name does not decline
+_ASKER_ANSWERS = True  # "X спросил, …" closing the narration: "— …, — отвечал он" is not X
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
 _HE_SHE = re.compile(r"(?<![\w-])(?:[Оо]н|[Оо]на)(?![\w-])")
 _FIRST_PERSON = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.I)
@@ -619,6 +620,27 @@ _ADDRESS_VERBS = {"сказать", "говорить", "ответить", "о�
 # The one asked or called: "спросил он Савку", "спрашивает у Гусева", "окликнул Аркадия".
 _ASKING_VERBS = {"спросить", "спрашивать", "переспросить", "переспрашивать", "расспрашивать", "допрашивать",
                  "окликнуть", "окликать", "перебить", "перебивать", "остановить", "останавливать"}
+_ANSWERING = {"ответить", "отвечать"}
+_QUESTION_VERBS = {"спросить", "спрашивать", "переспросить", "переспрашивать"}
+
+
+def asker_of(paragraph: str, finder: "MentionFinder") -> str | None:
+    """The one a narration paragraph says asked something, by name, in its
+    last sentence that asks, when it does not end with a colon (then the
+    question follows): "Но Вронский спросил, не продается ли картина. Для
+    Михайлова …" -> Вронский."""
+    text = paragraph.rstrip()
+    if text.endswith(":") or not any(v in text for v in ("спрос", "спраш")):
+        return None
+    bounds = [0, *(m.end() for m in _LAST_SENTENCE.finditer(text)), len(text)]
+    for a, b in reversed(list(zip(bounds, bounds[1:]))):
+        sentence = text[a:b]
+        subj = remark_subject(sentence, finder.find(sentence))
+        if subj is not None and subj.verb_lemma in _QUESTION_VERBS:
+            return next(iter(subj.chars)) if subj.kind == "name" and len(subj.chars) == 1 else None
+    return None
+
+
 _TOWARDS = re.compile(r"(?:^|\s)(?:к|ко)\s+$")
 # "к Аркадию" names the addressee after turning or coming to him; after "поехал",
 # "вернулся", "встала" or "почтение" it is where somebody goes or what they feel.
@@ -940,6 +962,7 @@ class DialogState:
     far_source: tuple | None = None         # what `far` is read from, lazily
     narrator_near: bool = False             # the window's narration speaks in the first person ("ко мне")
     near_he_she: frozenset = frozenset()    # genders of "он"/"она" in that narration
+    asker: str | None = None                # who that narration's last sentence says asked ("Вронский спросил, …")
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -1046,6 +1069,8 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 continue
             # "он" is never the one who tells the story in the first person.
             banned = {prev, NARRATOR, me} | info.vocatives | info.noun_vocatives | set(info.remark_chars)
+            if i == 0 and d.asker and s.verb_lemma in _ANSWERING:
+                banned.add(d.asker)  # "Но Вронский спросил, не продается ли картина. — …, — отвечал он"
             if _NEXT_BANNED and i + 1 < len(d.infos) and d.how[i + 1] in ("remark", "noun") and not (
                     prev in chars and _gender_ok(chars[prev], s.gender)):
                 banned.add(d.spk[i + 1])  # a new paragraph is a new speaker
@@ -1779,6 +1804,7 @@ def write_speakers(out_dir: str | Path, dict_dir: str | Path, jobs: int = 1) -> 
         state = DialogState(infos, [c for p in near for c in window_people[dialog_ties[d], p]])
         state.far_source = (far, ties_list[dialog_ties[d]], finder, window_people, dialog_ties[d])
         state.narrator_near = any(_FIRST_PERSON.search(_QUOTED.sub("", p)) for p in near)
+        state.asker = asker_of(near[-1], finder) if near and _ASKER_ANSWERS else None
         state.near_he_she = frozenset(_PRONOUN_SUBJECT[w.lower()] for p in near
                                       for w in _HE_SHE.findall(_QUOTED.sub("", p)))
         state.ties = ties_list[dialog_ties[d]]

@@ -123,6 +123,22 @@ def test_an_indeclinable_name_after_a_preposition_or_an_oblique_title_is_no_subj
         assert set(people_in(text, f.find(text), {}, subjects=True)) & {"Бетси", "Анна Алексеевна"}
 
 
+def test_the_one_the_narration_says_asked_does_not_answer(finder):
+    from dataset_tools.speakers import asker_of
+
+    para = "Но Базаров спросил, не продаётся ли картина. Аркадию это было неприятно."
+    assert asker_of(para, finder) == "Базаров"
+    assert asker_of("Базаров спросил:", finder) is None  # then the question follows
+    lines = [split_replica("— Она выставлена для продажи, — отвечал он.")]
+    d = DialogState(analyse(lines, finder, BY_KEY, {}), ["Базаров", "."])
+    attribute_scene([d], BY_KEY, {})
+    assert d.spk == ["Базаров"]  # without the asker: the one man named
+    d = DialogState(analyse(lines, finder, BY_KEY, {}), ["Базаров", "."])
+    d.asker = asker_of(para, finder)
+    attribute_scene([d], BY_KEY, {})
+    assert d.spk == [None]
+
+
 def test_pronoun_resolved_to_the_one_candidate(finder):
     spk, how, _ = run(["— Поздно, — сказала она."], finder, context=["Базаров", "Одинцова"])
     assert spk == ["Одинцова"] and how == ["pronoun"]
