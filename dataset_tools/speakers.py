@@ -308,13 +308,22 @@ def _verb_parse(word: str, first: bool):
     return next((p for p in parses if p.tag.POS == "VERB" and p.tag.mood == "indc"), None)
 
 
+def _GERUND_TAIL(toks) -> bool:
+    """A clause that goes on a gerund phrase: a relative clause (`которую она
+    положила`) or another gerund (`и целуя ее`)."""
+    first = toks[0][2].lower()
+    return first.startswith("котор") or (first == "и" and len(toks) > 1
+                                          and parse_top(toks[1][2].lower()).tag.POS == "GRND")
+
+
 def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject | None:
     """The subject of the remark's first verb: a name, a personal pronoun or
     a noun, standing after the verb (`сказал Вася`) or before it (`Вася
     помахал`) within the first clause, and agreeing with it in gender and
     number."""
     begin = 0
-    for _ in range(3):
+    skipping = False
+    for _ in range(4):
         m = _CLAUSE.search(text, begin)
         clause_end = m.start() if m else len(text)
         toks = [(t.start(), t.end(), t.group(0)) for t in WORD.finditer(text, begin, clause_end)]
@@ -327,9 +336,14 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
                 verb_i = i
                 break
         # "нахмурившись, сказал Сергей Иванович": a gerund phrase first, the verb after it
-        if verb is not None or not m or m.group(0) != "," or not toks or \
-                parse_top(toks[0][2].lower()).tag.POS != "GRND":
+        # ("взяв руку, которую она положила на стол, и целуя ее, сказал Вронский": its
+        # relative clause and a second gerund too)
+        if not m or m.group(0) != "," or not toks or not (
+                parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _GERUND_TAIL(toks))):
             break
+        if verb is not None and not (skipping and _GERUND_TAIL(toks)):
+            break
+        skipping = True
         begin = m.end()
     if verb is None:
         return None
@@ -860,12 +874,13 @@ def _animate_noun(word: str) -> tuple[str, str] | None:
     return parse_top(word).normal_form, _GENDER[tag.gender]
 
 
+_GENERIC_PEOPLE = set("""женщина мужчина""".split())  # a woman, a man: somebody the book has named, as a rule
 # Animate nouns that name no person (animals, gods and spirits).
 _NON_PERSON = set("""бог господь господи божество чёрт черт дьявол бес демон ангел сатана лошадь лошадка конь конёк
     жеребец кобыла кляча мерин собака собачка собачонка пёс пес щенок кошка кот котёнок котенок птица птичка лев
     львица тигр самец самка зверь зверёк животное скотина корова бык телёнок теленок волк медведь мышь крыса муха
     комар рыба рыбка гусь курица петух свинья овца баран заяц лиса лисица ворона галка соловей воробей голубь утка
-    индюк осёл осел лягушка змея жук паук таракан клоп вошь блоха червь червяк""".split())
+    индюк осёл осел лягушка змея жук паук таракан клоп вошь блоха червь червяк""".split()) | _GENERIC_PEOPLE
 _PERSON_NOUNS_ONLY = True
 
 

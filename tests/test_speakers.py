@@ -139,6 +139,16 @@ def test_the_one_the_narration_says_asked_does_not_answer(finder):
     assert d.spk == [None]
 
 
+def test_a_woman_or_a_man_by_the_common_noun_is_somebody_named(finder):
+    # "женщина" in the narration is, as a rule, a woman the book has named: it does not block "она"
+    from dataset_tools.speakers import people_in
+
+    for text, want in [("Катя села. Эта женщина знала всё.", "Катя"), ("Катя села. Эта дама знала всё.", None)]:
+        context = people_in(text, finder.find(text), {}, subjects=True)
+        spk, _, _ = run(["— Кончить? — сказала она тихо."], finder, context=context)
+        assert spk == [want]
+
+
 def test_pronoun_resolved_to_the_one_candidate(finder):
     spk, how, _ = run(["— Поздно, — сказала она."], finder, context=["Базаров", "Одинцова"])
     assert spk == ["Одинцова"] and how == ["pronoun"]
@@ -587,6 +597,8 @@ def test_a_noun_ties_to_no_character_of_the_other_gender():
     ("сказала, обернувшись к нему, Катя", "Катя"),
     ("сказал, улыбаясь, Аркадию", None),  # the one he smiles at, not a subject
     ("сказал, улыбаясь, Базаров взял его руку", None),  # a new clause with its own verb
+    # the gerund phrase's relative clause and a second gerund are no remark verbs
+    ("взяв руку, которую она положила на стол, и целуя ее, сказал Базаров", "Базаров"),
 ])
 def test_remark_subject_past_a_gerund_and_a_far_clause(finder, remark, want):
     s = remark_subject(remark, finder.find(remark))
