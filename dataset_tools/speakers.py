@@ -766,6 +766,8 @@ def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> se
             continue
         if _apposition(text, mn.start) or _POSSESSIVE_APPOSITION.match(text, mn.end):
             continue  # "его сын, Алеша, хотел": who the noun is, not whom one speaks to
+        if text.count("«", 0, mn.start) > text.count("»", 0, mn.start):
+            continue  # "«Купи, Макарыч, дом!» — говорила покойница": a call the speaker quotes
         starts = _sentence_start(segments, i, text, mn.start)
         if Replacer._vocative(text, mn.start, mn.end, starts) is not None or (
                 text[mn.end:].lstrip()[:1] == "!" and text[:mn.start].rstrip()[-1:] in (",", "")):

@@ -249,6 +249,13 @@ def test_turning_to_an_unnamed_person_is_no_talk_of_two(finder):
     assert addr == ["Аркадий", "Базаров", None]
 
 
+def test_a_call_the_speaker_quotes_is_no_address(finder):
+    _, _, addr = run(["— А она, бывало, скажет: «Купи, Аркадий, дом!» — и всё тут."], finder)
+    assert addr == [None]
+    _, _, addr = run(["— Купи, Аркадий, дом!"], finder)
+    assert addr == ["Аркадий"]
+
+
 def test_a_name_asked_about_is_no_address(finder):
     _, _, addr = run(["— Базаров? — переспросила Катя."], finder)
     assert addr == [None]
