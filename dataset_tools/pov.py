@@ -89,7 +89,9 @@ class PovRewriter:
 
         key = (table, who)
         if key not in self._replacers:
-            self._replacers[key] = Replacer(getattr(self, table).get(who, {}), kit=self.kit.get(table))
+            # nobody calls himself: the speaker's own name in an address is one he quotes
+            self._replacers[key] = Replacer(getattr(self, table).get(who, {}), kit=self.kit.get(table),
+                                            calls=table != "me")
         return self._replacers[key]
 
     def replica(self, segments, speaker: str | None, addressee: str | None, how: str | None = "pronoun",

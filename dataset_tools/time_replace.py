@@ -577,11 +577,14 @@ def _past_agrees(verb: str, form: str) -> bool:
 
 
 class Replacer:
-    def __init__(self, mapping: dict[str, str], kit: dict[str, str] | None = None):
+    def __init__(self, mapping: dict[str, str], kit: dict[str, str] | None = None, calls: bool = True):
         """`kit`: the values the names stage wrote (kit_values). A value that
         still equals it is the kit's guess, and an ambiguous form's case is
         decided at each occurrence; an edited one is used as written. None:
-        no record, every pronoun value counts as the kit's."""
+        no record, every pronoun value counts as the kit's. `calls`: False
+        leaves a name in an address as it is (the speaker's own name, which
+        he only quotes: "молит: вырвите, Сергей Кузьмич!")."""
+        self.calls = calls
         self.mapping = {k: v for k, v in mapping.items() if v is not None}
         self.matcher = build_matcher(self.mapping)
         self.possessive = possessive_forms(self.mapping)  # "Наташина соперница" stays
@@ -696,6 +699,9 @@ class Replacer:
                 subject = _subject_after_comma(segments, i, text, a, b, mode, form) if voc and starts else None
                 if voc and subject == "keep":
                     self.stats["attached_kept"] += 1
+                    continue
+                if voc and not subject and not self.calls and kind == "s":
+                    self.stats["own_calls_kept"] += 1
                     continue
                 if voc and not subject:
                     if kind != "s" and (_remark_address(text, a, b) or not _remark_subject_slot(text, a)):

@@ -18,6 +18,9 @@ def pov():
 
 
 @pytest.mark.parametrize("src,speaker,addressee,want", [
+    # nobody calls himself: the speaker's own name in an address is one he quotes, and stays
+    ("— Молит: вырвите, Базаров, зуб! — сказал Базаров.", "Базаров", None,
+     "<char>Молит: вырвите, Базаров, зуб! (сказал я)"),
     # the speaker by remark, by pronoun, by turn (no remark: nothing of theirs to change)
     ("— Иду, — ответил Базаров.", "Базаров", None, "<char>Иду (ответил я)"),
     ("— Иду, — ответил он.", "Базаров", None, "<char>Иду (ответил я)"),
