@@ -1455,9 +1455,9 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
                         p.normal_form in _RELATION_NOUNS or p.tag.POS != "NOUN"):
                     key += "\t"
                 ties[p.normal_form][key] += 1
-    if _TIE_SHARE:
+    if _TIE_SHARE and ties:
         # how often the text uses each such noun at all, in any form
-        words = Counter(w.lower() for text in texts for w in _ANIMATE_WORD.findall(text.lower()))
+        words = Counter(_ANIMATE_WORD.findall("\n".join(texts).lower()))
         for lemma, c in ties.items():
             c[_TOTAL] = sum(words[f] for f in _lexeme(lemma))
     return ties
