@@ -566,7 +566,7 @@ def animal_forms(forms, paragraphs) -> set[str]:
     return {f for f in forms if _stem(f.split()[0]) in bad}
 
 
-_PLACES = True
+_PLACES = True  # a name the book puts where places go is a place (place_forms)
 # "на Шлангенберге", "в Рулетенбурге", "из Шлангенберга", "с Шлангенберга": where, not who ("жениться на
 # Мими" is a person).
 _PLACE_CUE = re.compile(r"(?<![\w-])(?:(?:в|во|на)\s+([А-ЯЁ][а-яё]+е)|(?:из|с|со)\s+([А-ЯЁ][а-яё]+[аы]))(?![\w-])")
@@ -677,7 +677,8 @@ def _count_part(idx: list[int]) -> list[tuple[int, int, int, str, str | None, bo
         for m in matcher.finditer(texts[t]):
             form = " ".join(m.group(0).split())
             g = group_in_context(form, texts[t], m.start())
-            out.append((t, m.start(), m.end(), form, g, form[-1:] == "а" and _female_context(texts[t], m.start(), m.end())))
+            woman = form[-1:] == "а" and _female_context(texts[t], m.start(), m.end())
+            out.append((t, m.start(), m.end(), form, g, woman))
     return out
 
 
@@ -768,7 +769,7 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     return forms
 
 
-_U_BY_PARADIGM = True
+_U_BY_PARADIGM = True  # an unknown -у/-а form takes its case from the book's other forms of the name
 
 
 def _a_form_group(form: str, forms: dict) -> str | None:

@@ -77,7 +77,7 @@ _PAIR_WINDOW = True  # ... and "сказал он" between two men is the one th
 _SPEECH_GENDER = True  # "я была", "я рад" in a line: its speaker's gender (a guard for turns, an anchor in a talk of a man and a woman)
 _PAIR_NARRATOR = True  # ... and in first-person narration with the narrator, when the window names nobody else (no other "он"/"она" either)
 _NOUN_VOCATIVES = True  # "— Нет, бабушка, …" calls the character the book names "бабушка"
-_NOUN_AFTER_NAME = True
+_NOUN_AFTER_NAME = True  # "говорит Очумелов … обращается надзиратель": a noun in a later remark is no second speaker
 _GOVERNED_NAMES = True  # "для Бетси", "муж княгини Бетси": no subject, though the name does not decline
 _ASKER_ANSWERS = True  # "X спросил, …" closing the narration: "— …, — отвечал он" is not X
 _PAIR_MIN_LINES = 3  # ... and only in a dialog of this many lines (a single line's addressee is a guess)
@@ -308,7 +308,7 @@ def _verb_parse(word: str, first: bool):
     return next((p for p in parses if p.tag.POS == "VERB" and p.tag.mood == "indc"), None)
 
 
-def _GERUND_TAIL(toks) -> bool:
+def _gerund_tail(toks) -> bool:
     """A clause that goes on a gerund phrase: a relative clause (`которую она
     положила`) or another gerund (`и целуя ее`)."""
     first = toks[0][2].lower()
@@ -339,9 +339,9 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         # ("взяв руку, которую она положила на стол, и целуя ее, сказал Вронский": its
         # relative clause and a second gerund too)
         if not m or m.group(0) != "," or not toks or not (
-                parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _GERUND_TAIL(toks))):
+                parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _gerund_tail(toks))):
             break
-        if verb is not None and not (skipping and _GERUND_TAIL(toks)):
+        if verb is not None and not (skipping and _gerund_tail(toks)):
             break
         skipping = True
         begin = m.end()
