@@ -108,7 +108,9 @@ def _bounds(text: str, start: int, end: int, stop: re.Pattern = _CLAUSE_STOP) ->
 
 _SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
 # "позвольте представиться... Кандидат прав Иван Петрович Камышев"
-_PRESENT = re.compile(r"представ(?:иться|люсь|ляюсь)\W{1,5}(?:\w+\s+){0,3}$", re.I)
+_PRESENT = re.compile(r"(?:представ(?:иться|люсь|ляюсь)|рекоменд(?:оваться|уюсь))\W{1,5}(?:\w+\s+){0,3}$", re.I)
+# ... and across the remark: "— Рекомендуюсь, — сказал я, вставая, — Зиновьев."
+_PRESENT_END = re.compile(r"(?:представ(?:иться|люсь|ляюсь)|рекоменд(?:оваться|уюсь))\W*$", re.I)
 
 
 def _is_intro(text: str, start: int, end: int, group: str | None) -> bool:
@@ -665,7 +667,9 @@ class Replacer:
             # "Полно, Жорж!": a form that may be nominative may be an address,
             # whatever case the kit guessed for it.
             may_nomn = group == "nomn" or (guess and "nomn" in case_groups(form))
-            if _is_intro(text, a, b, "nomn" if may_nomn else group):
+            if _is_intro(text, a, b, "nomn" if may_nomn else group) or (
+                    i >= 2 and not text[:a].strip() and segments[i - 1][0] == "r"
+                    and _PRESENT_END.search(segments[i - 2][1])):
                 self.stats["introductions_kept"] += 1
                 continue
             starts = _sentence_start(segments, i, text, a)
