@@ -577,19 +577,19 @@ def place_forms(forms, paragraphs) -> set[str]:
     """One-word name forms of a stem the book mostly puts where places go
     (`на Шлангенберге`, `с Шлангенберга`): at least 2 such places and 40% of
     the stem's mentions in the whole book."""
+    paragraphs = list(paragraphs)
     stems = {_stem(f): f for f in forms if " " not in f}
-    occ: Counter[str] = Counter()
     cue: Counter[str] = Counter()
     for p in paragraphs:
-        for w in _CAP_WORD.findall(p):
-            st = _stem(w)
-            if st in stems:
-                occ[st] += 1
         for m in _PLACE_CUE.finditer(p):
             st = _stem(m.group(1) or m.group(2))
             if st in stems and not _MARRYING.search(p, 0, m.start()):
                 cue[st] += 1
-    bad = {st for st, c in cue.items() if c >= 2 and c * 5 >= occ[st] * 2}
+    maybe = {st for st, c in cue.items() if c >= 2}
+    if not maybe:
+        return set()  # most books: no second look at every capitalised word
+    occ: Counter[str] = Counter(st for p in paragraphs for st in map(_stem, _CAP_WORD.findall(p)) if st in maybe)
+    bad = {st for st in maybe if cue[st] * 5 >= occ[st] * 2}
     return {f for f in forms if " " not in f and _stem(f) in bad}
 
 
@@ -756,17 +756,23 @@ def find_names(dialogs, tagger=None, batch: int = 256, paragraphs=None, jobs: in
     pending = [x for x in pending if x[0] in forms]
     for (form, _, _), g in zip(pending, resolve_with_tagger(pending, jobs)):
         forms[form]["groups"][g or min(case_groups(form), key=_GROUP_ORDER.index)] += 1
-    decided = {}
-    for form in forms:
-        # "Ферапонта" next to "Ферапонт" is its genitive, not an unseen nominative
-        if _accusative_of_unseen(form, forms) or (maybe_unseen_nominative(form) and form[:-1] in forms):
-            decided[form] = "gent"
-        elif _U_BY_PARADIGM:
-            decided[form] = _u_form_group(form, forms) or (None if form in women else _a_form_group(form, forms))
+    # decided from the votes of every form before any is overwritten
+    decided = {form: _paradigm_group(form, forms, women) for form in forms}
     for form, g in decided.items():
         if g:
             forms[form]["groups"] = Counter({g: 2 * forms[form]["count"]})
     return forms
+
+
+def _paradigm_group(form: str, forms: dict, women: set[str]) -> str | None:
+    """The case group the book's other forms of the name give `form`, or None
+    to keep the votes. `women`: the "-а" forms a woman's word stands beside."""
+    # "Ферапонта" next to "Ферапонт" is its genitive, not an unseen nominative
+    if _accusative_of_unseen(form, forms) or (maybe_unseen_nominative(form) and form[:-1] in forms):
+        return "gent"
+    if not _U_BY_PARADIGM:
+        return None
+    return _u_form_group(form, forms) or (None if form in women else _a_form_group(form, forms))
 
 
 _U_BY_PARADIGM = True  # an unknown -у/-а form takes its case from the book's other forms of the name

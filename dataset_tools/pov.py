@@ -127,9 +127,10 @@ class PovRewriter:
         the remark whose subject became `я` is the speaker too, as long as
         nobody else of that gender is named between (the subject goes on).
         Oblique forms (`ему`, `его`) stay: `его` may be "his" or "him"."""
-        from .speakers import people_in
+        from .morph import prev_word
         from .names import PREP_GROUPS
-        from .time_replace import _FIRST_PERSON_WORDS, LONG_PREP, _cap, verb_edits
+        from .speakers import people_in
+        from .time_replace import _FIRST_PERSON_WORDS, _cap, preposition_edit, verb_edits
 
         g = self.gender.get(speaker)
         if g not in ("m", "f"):
@@ -164,14 +165,12 @@ class PovRewriter:
                         # the "я" is somebody else (the speaker would be "себе"); only a later sentence's
                         continue
                     # "у него заболело сердце" -> "у меня": a personal form by its preposition
-                    prep = re.search(r"(?<![\w-])([^\W\d_]+)\s+$", text[:a])
+                    prep = prev_word(text, a)
                     p = prep.group(1).lower() if prep and prep.group(1).lower() in PREP_GROUPS else None
                     new = _OBLIQUE_ME[g][word](p)
                     if new:
                         edits.append((a, b, _cap(new, m.group(1)[:1].isupper())))
-                        long = LONG_PREP.get((p, new)) if p else None
-                        if long:
-                            edits.append((prep.start(1), prep.end(1), _cap(long, prep.group(1)[:1].isupper())))
+                        edits += [e for e in [preposition_edit(text, a, new)] if e and p]
                         self.stats["follow_up_pronouns"] += 1
                         start = b
                     continue

@@ -49,7 +49,7 @@ from .characters import (
 from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, jobs_option, log, progress, require_file, resolve_jobs,
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
-from .morph import WORD, has_name_tag, parse_all, parse_top
+from .morph import WORD, has_name_tag, parse_all, parse_top, prev_word
 from .names import GROUP_OF_CASE, NOT_NAMES, PREP_GROUPS, case_groups, is_function_word, read_names
 from .replicas import is_replica, render_char
 
@@ -810,9 +810,6 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
     return [c for _, c in sorted(found)]
 
 
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
-
-
 def _governed(text: str, mn: Mention) -> bool:
     """A name that cannot be a subject by the word before it, though its own
     form may be a nominative (an indeclinable `Бетси`): a preposition (`для
@@ -820,7 +817,7 @@ def _governed(text: str, mn: Mention) -> bool:
     (`Муж княгини Бетси`; not `рядом с губернаторшей Анна Алексеевна`)."""
     if not _GOVERNED_NAMES:
         return False
-    m = _WORD_BEFORE.search(text, max(0, mn.start - 30), mn.start)
+    m = prev_word(text, mn.start)
     if m is None:
         return False
     w = m.group(1).lower()
@@ -1282,18 +1279,18 @@ def scene_addressees(scene: list[DialogState], chars, me: str = NARRATOR) -> lis
     for d in scene:
         addr: list[str | None] = []
         for i, info in enumerate(d.infos):
-            me = d.spk[i]
-            voc = (info.vocatives or info.noun_vocatives) - {me}
+            spk = d.spk[i]
+            voc = (info.vocatives or info.noun_vocatives) - {spk}
             if info.plural_address and not voc:
                 a = "*"
             elif len(voc) == 1:
                 a = next(iter(voc))
             elif len(voc) > 1:
                 a = "*"
-            elif len(info.remark_addressees - {me}) == 1:
-                a = next(iter(info.remark_addressees - {me}))
-            elif two is not None and me in two and not info.addresses_other:
-                a = next(iter(two - {me}))
+            elif len(info.remark_addressees - {spk}) == 1:
+                a = next(iter(info.remark_addressees - {spk}))
+            elif two is not None and spk in two and not info.addresses_other:
+                a = next(iter(two - {spk}))
             else:
                 a = None
             addr.append(a)

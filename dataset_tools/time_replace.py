@@ -71,14 +71,14 @@ INTRO_WORDS = {"имени", "именем", "прозвищу", "фамилии
                # "это фамилия его Феферкухен", "хорошенькое имя Нелли": a name spoken of as a word
                "имя", "фамилия", "прозвище", "кличка"}
 
-# ... and the long forms a name may take that a pronoun does not, with the cases
-# where the word is that preposition ("надо Степана позвать" is "must").
 _OBJECT_AFTER_VERB = True  # an indeclinable name right after a transitive verb that has its subject: accusative
 # Transitive verbs whose person is the one given to (dative): "обещала Бетси", "сказал Нелли".
 _GIVING_VERBS = set("""дать давать отдать отдавать обещать пообещать подарить дарить сказать говорить написать
     писать послать посылать передать передавать показать показывать предложить предлагать принести приносить
     купить продать объяснить объяснять рассказать рассказывать сообщить сообщать позволить позволять подать
     подавать заплатить платить доложить докладывать внушить внушать поручить поручать""".split())
+# ... and the long forms a name may take that a pronoun does not, with the cases
+# where the word is that preposition ("надо Степана позвать" is "must").
 _SHORT_PREP = {"со": ("с", {"ablt", "gent"}), "ко": ("к", {"datv"}), "во": ("в", {"datv", "gent"}),
                "обо": ("о", {"datv", "gent"}), "надо": ("над", {"ablt"}), "подо": ("под", {"ablt"}),
                "передо": ("перед", {"ablt"})}
@@ -108,9 +108,10 @@ def _bounds(text: str, start: int, end: int, stop: re.Pattern = _CLAUSE_STOP) ->
 
 _SELF_INTRO = re.compile(r"(?:^|[^\w-])(?:[Яя]|[Мм]еня)\s*[—–-]?\s*$")
 # "позвольте представиться... Кандидат прав Иван Петрович Камышев"
-_PRESENT = re.compile(r"(?:представ(?:иться|люсь|ляюсь)|рекоменд(?:оваться|уюсь))\W{1,5}(?:\w+\s+){0,3}$", re.I)
+_PRESENTING = r"(?:представ(?:иться|люсь|ляюсь)|рекоменд(?:оваться|уюсь))"
+_PRESENT = re.compile(_PRESENTING + r"\W{1,5}(?:\w+\s+){0,3}$", re.I)
 # ... and across the remark: "— Рекомендуюсь, — сказал я, вставая, — Зиновьев."
-_PRESENT_END = re.compile(r"(?:представ(?:иться|люсь|ляюсь)|рекоменд(?:оваться|уюсь))\W*$", re.I)
+_PRESENT_END = re.compile(_PRESENTING + r"\W*$", re.I)
 
 
 def _is_intro(text: str, start: int, end: int, group: str | None) -> bool:
@@ -208,13 +209,13 @@ _AS_IF_VERB = re.compile(r",\s*(?:как\s+)?(?:будто|словно)\s+(?:б
 _AND_GERUND_VERB = re.compile(r"\s+и\s*,\s*([^\W\d_]+)[^,.!?;:()—–]{0,60},\s*(?:не\s+)?([^\W\d_]+)")
 
 
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)\s*$")
+_LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
 _WORD_AFTER_COMMA = re.compile(r",\s*([^\W\d_]+)")
 
 
 def _adjective_comma(text: str, at: int) -> bool:
     """The comma at `at` parts two adjectives of one noun ("громкий, густой голос")."""
-    left, right = _WORD_BEFORE.search(text, max(0, at - 40), at), _WORD_AFTER_COMMA.match(text, at)
+    left, right = _LAST_WORD.search(text, max(0, at - 40), at), _WORD_AFTER_COMMA.match(text, at)
     if not left or not right:
         return False
     adj = [[p.tag for p in parse_all(m.group(1).lower()) if p.tag.POS in ("ADJF", "PRTF")] for m in (left, right)]
@@ -246,6 +247,23 @@ def _coordinated_verbs(text: str, pos: int, person: str) -> list[tuple[int, int,
         if new:
             out.append((m.start(2), m.end(2), new))
     return out
+
+
+def preposition_edit(text: str, start: int, pronoun: str) -> tuple[int, int, str] | None:
+    """The preposition right before a pronoun put at `start`, in the form the
+    pronoun takes: "с мной" -> "со мной", "ко Степану" -> "к тебе" (the long
+    form was for the name's first sounds); None when it stays."""
+    prev = prev_word(text, start)
+    if not prev:
+        return None
+    w = prev.group(1)
+    long = LONG_PREP.get((w.lower(), pronoun))
+    if long:
+        return prev.start(1), prev.end(1), _cap(long, w[:1].isupper())
+    short, governs = _SHORT_PREP.get(w.lower(), (None, ()))
+    if short and _PRONOUN[pronoun][1] in governs and (short, pronoun) not in LONG_PREP:
+        return prev.start(1), prev.end(1), _cap(short, w[:1].isupper())
+    return None
 
 
 def _indeclinable(name: str) -> bool:
@@ -535,11 +553,11 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
         # a declinable form: the dictionary's majority beats the tagger (взвизгнула Щукина)
         return _not_subject(form, text, start, default, groups)
     if pv and "gent" in groups and not pv.group(1)[:1].isupper() and _OBJECT_AFTER_VERB:
-        t = parse_top(pv.group(1).lower()).tag
-        if t.POS in ("VERB", "INFN") and "tran" in t and _has_subject_before(text, pv.start(1)):
+        v = parse_top(pv.group(1).lower())
+        if v.tag.POS in ("VERB", "INFN") and "tran" in v.tag and _has_subject_before(text, pv.start(1)):
             # "закричала она и потащила Нелли": the verb has its subject, the name is its object;
             # "я обещала Бетси" promises something to her
-            return "datv" if parse_top(pv.group(1).lower()).normal_form in _GIVING_VERBS else "gent"
+            return "datv" if v.normal_form in _GIVING_VERBS else "gent"
     g = tagged_group(text, start)
     return g if g in groups else None
 
@@ -757,18 +775,11 @@ class Replacer:
                 continue
             edits.append((a, b, _cap(low, starts) + ("-то" if _TO_PARTICLE.search(form) else "")))
             self.stats[f"replaced_{low}"] += 1
-            prev = prev_word(text, a)
-            if prev:
-                w = prev.group(1)
-                long = LONG_PREP.get((w.lower(), low))
-                short, governs = _SHORT_PREP.get(w.lower(), (None, ()))
-                if long:
-                    edits.append((prev.start(1), prev.end(1), _cap(long, w[:1].isupper())))
-                    self.stats["prepositions_lengthened"] += 1
-                elif short and group in governs and (short, low) not in LONG_PREP:
-                    # "со Степаном" -> "с тобой" (the long form was for the name's first sounds)
-                    edits.append((prev.start(1), prev.end(1), _cap(short, w[:1].isupper())))
-                    self.stats["prepositions_shortened"] += 1
+            prep = preposition_edit(text, a, low)
+            if prep:
+                edits.append(prep)
+                lengthened = len(prep[2]) > prep[1] - prep[0]  # "со мной" from "с", "с тобой" from "со"
+                self.stats["prepositions_lengthened" if lengthened else "prepositions_shortened"] += 1
             if group == "nomn":
                 verbs = verb_edits(text, a, b, _PERSON[mode])
                 edits += verbs
