@@ -127,6 +127,7 @@ _NOUN_SUBJECTS = True  # in the narration, only a noun person that may be a subj
 _SUBJECT_PAST_GERUND = True  # "вскричал, махнув рукой, Де-Грие": the subject after a gerund phrase
 _ASKED = True  # the accusative/genitive after an asking verb is the addressee (спросил он Савку)
 _TIE_AT_START = True  # a capitalised noun at a sentence start before a name ties too (Дьячок Савелий)
+_UNKNOWN_BLOCKS = True  # a remark's subject the kit cannot name stops a later "сказал он"
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -378,7 +379,7 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             return Subject("plural", span=(seg, a, b), verb=vspan)
         parses = parse_all(low)
         top = parses[0].tag
-        sub = _substantive(toks, i_of[a], parses) if w[:1].islower() else None
+        sub = _substantive(toks, i_of[a], parses, vgender) if w[:1].islower() else None
         titled = by_start.get(toks[i_of[a] + 1][0]) if sub is not None and i_of[a] + 1 < len(toks) else None
         if titled is not None and titled.groups == {"nomn"} and text[b:titled.start].isspace():
             # (not an indeclinable name: "объявил епископ Спаланцо" tells Спаланцо)
@@ -393,7 +394,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
             return Subject("noun", gender=vgender or g, lemma=sub.normal_form, span=(seg, a, b), verb=vspan)
         if low == "было":
             return False  # "начал было генерал"
-        if w[:1].isupper() and top.case == "nomn" and top.POS == "NOUN":
+        if w[:1].isupper() and top.case == "nomn" and (top.POS == "NOUN" or (
+                top.POS == "ADJF" and i_of[a] > 0 and (not vgender or _GENDER.get(top.gender) == vgender))):
             # A capitalised subject the names stage did not know (`сказал Кирилов`):
             # somebody speaks whom the kit cannot name.
             return Subject("name", gender=vgender, span=(seg, a, b), verb=vspan)
@@ -605,7 +607,7 @@ def _subject_before(body: str, toks: list, vstart: int, verb, mentions: list[Men
     return None
 
 
-def _substantive(toks, i: int, parses):
+def _substantive(toks, i: int, parses, gender: str | None = None):
     """The reading of an animate noun in the nominative (`слуга`, `князь`), or
     of an adjective or participle standing for one (`городовой`, `толстый`,
     `вошедший`: no noun after it); None. pymorphy may rank a rare reading
@@ -615,8 +617,10 @@ def _substantive(toks, i: int, parses):
     nxt = parse_top(toks[i + 1][2].lower()).tag if i + 1 < len(toks) else None
     for p in parses:
         t = p.tag
-        if p.score < 0.1 or t.case != "nomn" or "Surn" in t or "Name" in t or "Patr" in t:
+        if t.case != "nomn" or "Surn" in t or "Name" in t or "Patr" in t:
             continue
+        if p.score < 0.1 and not (gender and "Subx" in t and _GENDER.get(t.gender) == gender):
+            continue  # (a rare reading the verb agrees with: "проговорил больной", masculine)
         if t.POS == "NOUN" and "anim" in t:
             return p
         if t.POS in ("ADJF", "PRTF") and t.number == "sing" and (nxt is None or nxt.POS not in ("NOUN", "ADJF")):
@@ -904,6 +908,8 @@ def analyse(dialog, finder: MentionFinder, chars: dict[str, Character], ties: di
                 continue
             info.remark_chars += people_in(text, mentions, ties)
             subj = remark_subject(text, mentions, i)
+            if _UNKNOWN_BLOCKS and subj is not None and subj.kind == "name" and not subj.chars:
+                info.remark_chars.append(f"~?|{subj.gender or '?'}")  # "сказал Бартнянский": somebody unnamed
             info.remark_addressees |= remark_addressees(text, mentions, subj)
             info.addresses_other |= turns_to_unnamed(text)
             if subj is None:
