@@ -128,6 +128,7 @@ _SUBJECT_PAST_GERUND = True  # "вскричал, махнув рукой, Де-
 _ASKED = True  # the accusative/genitive after an asking verb is the addressee (спросил он Савку)
 _TIE_AT_START = True  # a capitalised noun at a sentence start before a name ties too (Дьячок Савелий)
 _UNKNOWN_BLOCKS = True  # a remark's subject the kit cannot name stops a later "сказал он"
+_PAIR_CONTEXT_THIRD = True  # a dialog's first "сказал он" after narration naming a third man: no pair
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -1230,6 +1231,10 @@ def scene_pair(scene: list[DialogState], chars, me: str = NARRATOR) -> set[str] 
             fit = {p for p in people if p == NARRATOR or _gender_ok(chars.get(p), s.gender)}
             if (s.kind == "pronoun" or kin) and not (fit - near or (_PAIR_GENDER and len(fit) == 1 and NARRATOR not in fit)):
                 return None
+            if _PAIR_CONTEXT_THIRD and s.kind == "pronoun" and i == _first_pronoun(d) and not any(d.spk[:i]):
+                last = next((c for c in reversed(d.context) if c in chars and chars[c].gender == s.gender), None)
+                if last is not None and last not in people:
+                    return None  # "Рябинин встал … — …, — сказал он": a third one the narration just named
     return people
 
 

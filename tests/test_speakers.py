@@ -810,3 +810,31 @@ def test_a_character_the_book_names_by_a_noun_is_called_by_it():
     assert [i.noun_vocatives for i in infos] == [{"Бабушка"}, {"Бабушка"}, set()]
     _, _, addr = attribute(infos, [], by_key, {})
     assert addr[0] == "Бабушка"
+
+
+def test_a_third_man_the_narration_just_named_breaks_the_talk_of_two():
+    chars = CHARS + [Character("Николай", ["Николай"], "m")]
+    by_key = {c.key: c for c in chars}
+    finder = MentionFinder(chars, {})
+    lines = ["— Дёшево, — сказал он, обращаясь к Аркадию.", "— Нет.", "— Да кончено или нет? — сказал Базаров."]
+    infos = analyse([split_replica(p) for p in lines], finder, by_key, {})
+    # "Николай встал … — …, — сказал он, обращаясь к Аркадию": Николай, not Базаров of the talk of two
+    assert attribute(infos, ["Николай"], by_key, {})[0] == ["Николай", None, "Базаров"]
+    infos = analyse([split_replica(p) for p in lines], finder, by_key, {})
+    assert attribute(infos, ["Базаров"], by_key, {})[0][0] == "Базаров"
+
+
+@pytest.mark.parametrize("remark,kind,lemma", [
+    ("с соболезнованием сказал Бартнянский.", "name", ""),  # an adjective-like surname NER missed
+    ("проговорил сердито больной.", "noun", "больной"),  # pymorphy's rare reading, the verb agrees
+    ("сказала больной.", None, None),  # "to the sick woman": no subject
+])
+def test_remark_subjects_the_kit_cannot_name(finder, remark, kind, lemma):
+    s = remark_subject(remark, finder.find(remark), 1)
+    assert (s.kind, s.lemma, s.chars) == (kind, lemma, frozenset()) if kind else s is None
+
+
+def test_a_speaker_the_kit_cannot_name_stops_a_later_he(finder):
+    spk, _, _ = run(["— Много? — сказал Бартнянский.", "— Очень.", "— О, счастливый! — сказал он."],
+                    finder, context=["Базаров"])
+    assert spk[2] is None
