@@ -1029,6 +1029,7 @@ _SUBORDINATORS = {"что", "чтобы", "чтоб", "если", "когда", 
 
 
 _JOINING = {"и", "да", "или"}
+_INSERTED_CLAUSE = {"если", "когда", "хотя", "пока", "чтобы", "чтоб", "будто", "потому", "раз"}
 _CLAUSE_OPENERS = {"что", "чтобы", "чтоб", "если", "когда", "хотя", "зачем", "почему", "отчего", "где", "куда",
                    "откуда"}
 _CLAUSE_OPENER_SPLIT = re.compile(r",\s*(?=(?:" + "|".join(sorted(_CLAUSE_OPENERS)) + r")\s)", re.I)
@@ -1050,6 +1051,21 @@ def _predicate_of(before: str, word: str) -> bool:
     return bool(want) and t.POS == "VERB" and (t.person, t.number) == want
 
 
+def _clause_word(before: str, word: str) -> bool:
+    """A lone word after an address that goes on the clause before it (`дома`,
+    `завтра`): an oblique noun or an adverb. Not a parenthetical (`говорю`,
+    `конечно`), a second address (`душенька`), a predicate (`некогда`) or a
+    repeated word (`Сейчас, Ваня, сейчас`)."""
+    low = word.lower()
+    parses = parse_all(low)
+    t = parses[0].tag
+    last = WORD.findall(before)[-1:]
+    return (t.POS == "ADVB" or (t.POS == "NOUN" and t.case != "nomn")) and "Prnt" not in t \
+        and low not in _PARENTHETICAL and not any(p.tag.POS == "PRED" and p.score >= 0.1 for p in parses) \
+        and not any(p.tag.POS == "NOUN" and "anim" in p.tag and p.tag.case == "nomn" for p in parses) \
+        and [low] != [w.lower() for w in last]
+
+
 def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     """Whether removing an address from inside a phrase takes the comma before
     it too: "Ты, Матрена, не плачь" -> "Ты не плачь", "у тебя, Кузьма, твою
@@ -1059,6 +1075,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
     after an interjection or an imperative ("Да, что вы", "Послушай, это"),
     and before a new clause ("Спаси меня, спаси", "Скажу тебе, что", ", а ты")."""
     lone = re.match(r"([^\W\d_]+),", rest)
+    if lone and _clause_word(before, lone.group(1)):
+        lone = None  # "Остался бы ты, Анисим, дома, при деле": a word of the clause, no parenthetical
     if not before.endswith(",") or (lone and parse_top(lone.group(1).lower()).tag.mood != "impr"
                                     and not _predicate_of(before, lone.group(1))):
         # "Вы, говорю, должны": a parenthetical word; "Ты же, Ваня, смотри, чтобы…" and
@@ -1106,6 +1124,8 @@ def _pronoun_needs_no_comma(before: str, rest: str) -> bool:
         nxt = WORD.match(rest)
         if nxt and nxt.group(0).lower() in words:
             return False  # "Вот только ты, Ваня, только с тобой…" corrects itself: one comma stays
+        if nxt and nxt.group(0).lower() in _INSERTED_CLAUSE:
+            return False  # "Ты, Липынька, если что нужно, спрашивай": a clause set off by commas follows
         if nxt and nxt.group(0).lower() in _SUBORDINATORS | {"а", "но", "однако", "зато"}:
             return not any(parse_top(w).tag.POS == "VERB" for w in words)
         return True
