@@ -26,6 +26,7 @@ _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 # меняется выражение, он уже не плачет" (a play's direction)
 _SENTENCE_FIRST = re.compile(r"(?:[.!?…;»]\s+)(?:[^\W\d_]+\s+){0,2}?(я|меня|мне|мной)(?![\w-])", re.I)
 _FOLLOW_UP_LATER_SENTENCE = True
+_LATER_REMARKS = True  # "— …, — сказала Анна. — …, — продолжала она": the later remark's "она" is the speaker too
 
 
 # The speaker's oblique pronouns that can only be personal ("у него", "ему"),
@@ -118,6 +119,8 @@ class PovRewriter:
         if how == "pronoun":
             new = self._remark_pronoun(new)
         new = self._replacer("me", speaker).replica(new, before)
+        if how != "play" and _LATER_REMARKS and new != segments:
+            new = self._remark_pronoun(new, later=self.gender.get(speaker), original=segments)
         if new != segments and _FOLLOW_UP:
             new = self._follow_up(new, speaker, addressee, segments)
         return segments if new == segments else new
@@ -197,15 +200,38 @@ class PovRewriter:
                 return True
         return False
 
-    def _remark_pronoun(self, segments):
-        """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the speaker."""
-        from .time_replace import _agree, _coordinated_verbs, _same_person
+    def _remark_pronoun(self, segments, later: str | None = None, original=None):
+        """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the
+        speaker. `later`: the speaker's gender, once a remark has made them `я`:
+        then every later remark whose subject is `он`/`она` of that gender
+        (`— …, — сказала Анна. — …, — продолжала она` -> `продолжала я`), up to
+        a remark that names another person of that gender. `original`: the
+        replica before any edit (a narrator's own "я" there is no speaker's)."""
+        from .speakers import people_in
+        from .time_replace import _FIRST_PERSON_WORDS, _agree, _coordinated_verbs, _same_person
 
         out = list(segments)
+        seen_me = False
         for i, (kind, text) in enumerate(out):
             if kind != "r":
                 continue
-            s = remark_subject(text, self.finder.find(text), i)
+            if later is not None and any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(original[i][1])):
+                break  # the narrator's own words ("сказал, обращаясь ко мне"): "я" is taken
+            if later is not None and not seen_me:
+                seen_me = bool(_FIRST.search(text))
+                continue
+            mentions = self.finder.find(text)
+            s = remark_subject(text, mentions, i)
+            if later is not None:
+                if s is None or s.kind != "pronoun" or s.span is None or s.gender != later:
+                    if s is not None and s.kind in ("name", "noun") or any(
+                            c in self.gender and self.gender[c] in (later, "?") or c.endswith("|" + later)
+                            for c in people_in(text, mentions, {})):
+                        break  # somebody else of that gender acts: a later "она" may be them
+                    continue
+                if any(c in self.gender and self.gender[c] in (later, "?") or c.endswith("|" + later)
+                       for c in people_in(text[:s.span[1]], self.finder.find(text[:s.span[1]]), {})):
+                    break
             if s is None or s.kind != "pronoun" or s.span is None:
                 continue
             _, a, b = s.span
@@ -225,6 +251,9 @@ class PovRewriter:
             for ea, eb, rep in sorted(edits, reverse=True):
                 text = text[:ea] + rep + text[eb:]
             out[i] = (kind, text)
+            if later is not None:
+                self.stats["later_remark_pronouns"] += 1
+                continue
             self.stats["remark_pronouns"] += 1
             break  # one subject per replica: the one that named the speaker
         return out if out != list(segments) else segments

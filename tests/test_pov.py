@@ -96,6 +96,22 @@ def test_pov_rules(pov, src, speaker, addressee, want):
     assert render_char(pov.replica(split_replica(src), speaker, addressee)) == want
 
 
+@pytest.mark.parametrize("src,speaker,how,want", [
+    # a later remark of the same line: its "он"/"она" is the speaker too (by remark, by pronoun) ...
+    ("— Нет, — сказала Катя. — Не пойду, — прибавила она.", "Катя", "remark",
+     "<char>Нет (сказала я) Не пойду (прибавила я)"),
+    ("— Нет, — ответил он. — Не пойду, — повторил он, — никогда.", "Базаров", "pronoun",
+     "<char>Нет (ответил я) Не пойду (повторил я) никогда."),
+    # ... but not past a remark where another man acts, nor in a first-person narrator's remark
+    ("— Нет, — сказал Базаров. — Так, — Аркадий кивнул. — Иди, — прибавил он.", "Базаров", "remark",
+     "<char>Нет (сказал я) Так (Аркадий кивнул) Иди (прибавил он)"),
+    ("— Нет, — сказал Базаров. — Иди, — прибавил он, обращаясь ко мне.", "Базаров", "remark",
+     "<char>Нет (сказал я) Иди (прибавил он, обращаясь ко мне)"),
+])
+def test_later_remarks_of_the_line(pov, src, speaker, how, want):
+    assert render_char(pov.replica(split_replica(src), speaker, None, how)) == want
+
+
 @pytest.mark.parametrize("src", ["— Иду, — ответил Базаров.", "— Аркадий, иди сюда! — крикнул он."])
 def test_null_speaker_is_untouched(pov, src):
     segs = split_replica(src)
