@@ -129,6 +129,7 @@ _ASKED = True  # the accusative/genitive after an asking verb is the addressee (
 _TIE_AT_START = True  # a capitalised noun at a sentence start before a name ties too (Дьячок Савелий)
 _UNKNOWN_BLOCKS = True  # a remark's subject the kit cannot name stops a later "сказал он"
 _PAIR_CONTEXT_THIRD = True  # a dialog's first "сказал он" after narration naming a third man: no pair
+_ADVERBIAL_FIRST = True  # "с расстановкой, медленно проговорил умирающий": the verb after a short adverbial
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -318,6 +319,19 @@ def _gerund_tail(toks) -> bool:
                                           and parse_top(toks[1][2].lower()).tag.POS == "GRND")
 
 
+def _adverbial(toks) -> bool:
+    """A short phrase with no verb and nobody in the nominative: "с расстановкой,
+    медленно проговорил умирающий" opens with how, the verb comes after it."""
+    if len(toks) > 3:
+        return False
+    for _, _, w in toks:
+        t = parse_top(w.lower()).tag
+        if w[:1].isupper() and w is not toks[0][2] or t.POS in ("VERB", "INFN", "NPRO") or (
+                t.POS in ("NOUN", "ADJF") and t.case == "nomn"):
+            return False
+    return True
+
+
 def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject | None:
     """The subject of the remark's first verb: a name, a personal pronoun or
     a noun, standing after the verb (`сказал Вася`) or before it (`Вася
@@ -341,7 +355,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         # ("взяв руку, которую она положила на стол, и целуя ее, сказал Вронский": its
         # relative clause and a second gerund too)
         if not m or m.group(0) != "," or not toks or not (
-                parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _gerund_tail(toks))):
+                parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _gerund_tail(toks))
+                or (_ADVERBIAL_FIRST and verb is None and not skipping and _adverbial(toks))):
             break
         if verb is not None and not (skipping and _gerund_tail(toks)):
             break

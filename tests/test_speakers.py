@@ -828,6 +828,9 @@ def test_a_third_man_the_narration_just_named_breaks_the_talk_of_two():
     ("с соболезнованием сказал Бартнянский.", "name", ""),  # an adjective-like surname NER missed
     ("проговорил сердито больной.", "noun", "больной"),  # pymorphy's rare reading, the verb agrees
     ("сказала больной.", None, None),  # "to the sick woman": no subject
+    # a short adverbial with no verb before the comma: the verb and its subject come after it
+    ("с расстановкой, медленно проговорил умирающий.", "noun", "умирающий"),
+    ("весело смеясь, сказал Бартнянский.", "name", ""),
 ])
 def test_remark_subjects_the_kit_cannot_name(finder, remark, kind, lemma):
     s = remark_subject(remark, finder.find(remark), 1)
