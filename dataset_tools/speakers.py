@@ -130,6 +130,7 @@ _TIE_AT_START = True  # a capitalised noun at a sentence start before a name tie
 _UNKNOWN_BLOCKS = True  # a remark's subject the kit cannot name stops a later "сказал он"
 _PAIR_CONTEXT_THIRD = True  # a dialog's first "сказал он" after narration naming a third man: no pair
 _ADVERBIAL_FIRST = True  # "с расстановкой, медленно проговорил умирающий": the verb after a short adverbial
+_SPLIT_GUARD = True  # no talk of two between "Николай" and "Николай Левин" (maybe one man)
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -320,16 +321,19 @@ def _gerund_tail(toks) -> bool:
 
 
 def _adverbial(toks) -> bool:
-    """A short phrase with no verb and nobody in the nominative: "с расстановкой,
-    медленно проговорил умирающий" opens with how, the verb comes after it."""
-    if len(toks) > 3:
-        return False
-    for _, _, w in toks:
+    """A phrase with no verb and nobody in the nominative, short or with a
+    gerund in it: "с расстановкой, медленно проговорил умирающий", "не глядя на
+    Долли и щурясь, сказала Анна" open with how, the verb comes after it."""
+    gerund, prev = False, None
+    for k, (_, _, w) in enumerate(toks):
         t = parse_top(w.lower()).tag
-        if w[:1].isupper() and w is not toks[0][2] or t.POS in ("VERB", "INFN", "NPRO") or (
-                t.POS in ("NOUN", "ADJF") and t.case == "nomn"):
-            return False
-    return True
+        governed = prev is not None and prev.POS == "PREP"  # "на Долли" is no subject
+        if t.POS in ("VERB", "INFN") or not governed and (
+                w[:1].isupper() and k or t.case == "nomn" and (t.POS == "NPRO" or "anim" in t)):
+            return False  # a name or a person in the nominative may be the subject
+        gerund |= t.POS == "GRND"
+        prev = t
+    return len(toks) <= 3 or gerund
 
 
 def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject | None:
@@ -1233,6 +1237,9 @@ def scene_pair(scene: list[DialogState], chars, me: str = NARRATOR) -> set[str] 
         people = speakers
     if len(people) != 2:
         return None
+    a, b = sorted(people)
+    if _SPLIT_GUARD and a in chars and b in chars and (_first_name_of(chars[a], chars[b]) or _first_name_of(chars[b], chars[a])):
+        return None  # "Николай" and "Николай Левин" may be one man the kit did not merge
     for d in scene:
         for i, info in enumerate(d.infos):
             s = info.subject
@@ -1251,6 +1258,12 @@ def scene_pair(scene: list[DialogState], chars, me: str = NARRATOR) -> set[str] 
                 if last is not None and last not in people:
                     return None  # "Рябинин встал … — …, — сказал он": a third one the narration just named
     return people
+
+
+def _first_name_of(a: Character, b: Character) -> bool:
+    """One of a's names alone is the first word of one of b's (`Николай`, `Николай Левин`)."""
+    firsts = {x.split()[0] for x in b.aliases if len(x.split()) > 1}
+    return any(len(x.split()) == 1 and x in firsts for x in a.aliases)
 
 
 def _turns(d: DialogState, chars, two: set[str] | None) -> bool:

@@ -841,3 +841,14 @@ def test_a_speaker_the_kit_cannot_name_stops_a_later_he(finder):
     spk, _, _ = run(["— Много? — сказал Бартнянский.", "— Очень.", "— О, счастливый! — сказал он."],
                     finder, context=["Базаров"])
     assert spk[2] is None
+
+
+def test_a_first_name_and_a_full_name_with_it_are_no_talk_of_two():
+    # "Николай" and "Николай Левин" may be one man the kit did not merge: their lines do not alternate
+    chars = [Character("Николай", ["Николай"], "m"), Character("Николай Левин", ["Николай Левин"], "m")]
+    by_key = {c.key: c for c in chars}
+    finder = MentionFinder(chars, {})
+    lines = ["— Ты взял чужую мысль, — сказал Николай.", "— Нет.", "— Там, — говорил Николай Левин, — есть прелесть.",
+             "— Зачем?"]
+    infos = analyse([split_replica(p) for p in lines], finder, by_key, {})
+    assert attribute(infos, [], by_key, {})[0] == ["Николай", None, "Николай Левин", None]
