@@ -131,6 +131,10 @@ _UNKNOWN_BLOCKS = True  # a remark's subject the kit cannot name stops a later "
 _PAIR_CONTEXT_THIRD = True  # a dialog's first "сказал он" after narration naming a third man: no pair
 _ADVERBIAL_FIRST = True  # "с расстановкой, медленно проговорил умирающий": the verb after a short adverbial
 _SPLIT_GUARD = True  # no talk of two between "Николай" and "Николай Левин" (maybe one man)
+_VOICE_OF = True  # "сказал голос Кити": Кити speaks
+_INFINITIVE_AFTER = True  # "не утерпела не сказать Анна Андреевна"
+_AFTER_SKIP = 5  # words passed after the verb looking for its subject ("вскрикнула вдруг своим слабым голоском Нелли")
+_ADVERB_GERUND = True  # "сказала, вдруг оживляясь, Наташа"
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -397,6 +401,11 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
                            span=(seg, a, b), verb=vspan)
         if low in _PLURAL_SUBJECT:
             return Subject("plural", span=(seg, a, b), verb=vspan)
+        if _VOICE_OF and low == "голос" and i_of[a] + 1 < len(toks):
+            whose = by_start.get(toks[i_of[a] + 1][0])
+            if whose is not None and "gent" in whose.groups and text[b:whose.start].isspace():
+                # "сказал голос Кити": hers, whatever the verb's gender
+                return Subject("name", whose.chars, None, span=(seg, whose.start, whose.end), verb=vspan)
         parses = parse_all(low)
         top = parses[0].tag
         sub = _substantive(toks, i_of[a], parses, vgender) if w[:1].islower() else None
@@ -422,6 +431,8 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         if top.POS in ("ADVB", "PRCL", "CONJ", "PREP", "INTJ", "ADJF", "ADJS", "PRED") or (
                 top.POS in ("NOUN", "NPRO") and top.case != "nomn"):
             return False
+        if top.POS == "INFN" and _INFINITIVE_AFTER and a > toks[verb_i][0] and vt.tense == "past":
+            return False  # "не утерпела не сказать Анна Андреевна": the subject after the infinitive
         if top.POS == "VERB" or top.POS == "INFN":
             return None
         return False
@@ -437,7 +448,7 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
 
     def after():
         i, skipped = verb_i + 1, 0
-        while i < len(toks) and skipped < 4:
+        while i < len(toks) and skipped < _AFTER_SKIP:
             a, b, w = toks[i]
             mention = by_start.get(a)
             r = judge(a, b, w, mention)
@@ -455,7 +466,13 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         if not (_SUBJECT_PAST_GERUND and verb_i == len(toks) - 1 and m and m.group(0) == ","):
             return None
         g = WORD.search(text, m.end())
-        if g is None or text[m.end():g.start()].strip() or parse_top(g.group(0).lower()).tag.POS != "GRND":
+        if g is None or text[m.end():g.start()].strip():
+            return None
+        if _ADVERB_GERUND and parse_top(g.group(0).lower()).tag.POS == "ADVB":
+            g2 = WORD.search(text, g.end())  # "сказала, вдруг оживляясь, Наташа"
+            if g2 is not None and not text[g.end():g2.start()].strip():
+                g = g2
+        if parse_top(g.group(0).lower()).tag.POS != "GRND":
             return None
         end = _CLAUSE.search(text, g.end())
         if end is None or end.group(0) != "," or len(WORD.findall(text, g.start(), end.start())) > 8:

@@ -831,6 +831,10 @@ def test_a_third_man_the_narration_just_named_breaks_the_talk_of_two():
     # a short adverbial with no verb before the comma: the verb and its subject come after it
     ("с расстановкой, медленно проговорил умирающий.", "noun", "умирающий"),
     ("весело смеясь, сказал Бартнянский.", "name", ""),
+    # past an infinitive, five words, an adverb before the gerund
+    ("не утерпела не сказать Бартнянская.", "name", ""),
+    ("вскрикнула вдруг своим слабым голоском Бартнянская.", "name", ""),
+    ("сказала, вдруг оживляясь, хозяйка.", "noun", "хозяйка"),
 ])
 def test_remark_subjects_the_kit_cannot_name(finder, remark, kind, lemma):
     s = remark_subject(remark, finder.find(remark), 1)
@@ -852,3 +856,10 @@ def test_a_first_name_and_a_full_name_with_it_are_no_talk_of_two():
              "— Зачем?"]
     infos = analyse([split_replica(p) for p in lines], finder, by_key, {})
     assert attribute(infos, [], by_key, {})[0] == ["Николай", None, "Николай Левин", None]
+
+
+def test_the_voice_of_a_person_is_the_person(finder):
+    s = remark_subject("сказал голос Кати.", finder.find("сказал голос Кати."), 1)
+    assert (s.kind, s.chars, s.gender) == ("name", frozenset({"Катя"}), None)
+    # "будет думать моя Катя" is speech the dashes cut, not a tag: only a past verb takes an infinitive
+    assert remark_subject("вот как будет думать моя Катя!", finder.find("вот как будет думать моя Катя!"), 1) is None
