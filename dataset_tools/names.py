@@ -794,8 +794,9 @@ def _a_form_group(form: str, forms: dict) -> str | None:
 def _u_form_group(form: str, forms: dict) -> str | None:
     """The case of an "-у" form of a name pymorphy does not know, by the
     book's other forms of it: beside the nominative `Митрошка` it is the
-    accusative (the dative is `Митрошке`); beside `Маслобоев`, or `Маслобоева`
-    read as a genitive, it is the dative. None when the book does not tell."""
+    accusative (the dative is `Митрошке`); beside `Маслобоев`, `Маслобоевым`,
+    or `Маслобоева` read as a genitive, it is the dative. None when the book
+    does not tell."""
     if " " in form or form[-1:] not in "ую" or len(form) < 4 or get_known(form.lower()):
         return None
     stem = form[:-1]
@@ -803,8 +804,9 @@ def _u_form_group(form: str, forms: dict) -> str | None:
     if vowel in forms and choose_group(forms[vowel], vowel) == "nomn":
         return None if stem in forms or stem + "ь" in forms else "gent"
     if (stem in forms and choose_group(forms[stem], stem) == "nomn") or (
-            vowel in forms and choose_group(forms[vowel], vowel) == "gent" and stem + "ой" not in forms):
-        return "datv"
+            vowel in forms and choose_group(forms[vowel], vowel) == "gent" and stem + "ой" not in forms) or (
+            (stem + "ым" in forms or stem + "ом" in forms) and stem + "ой" not in forms):
+        return "datv"  # (`с Салалеевым`: a man's instrumental, so `Салалееву` is his dative)
     return None
 
 

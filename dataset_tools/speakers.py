@@ -135,6 +135,7 @@ _VOICE_OF = True  # "сказал голос Кити": Кити speaks
 _INFINITIVE_AFTER = True  # "не утерпела не сказать Анна Андреевна"
 _AFTER_SKIP = 5  # words passed after the verb looking for its subject ("вскрикнула вдруг своим слабым голоском Нелли")
 _ADVERB_GERUND = True  # "сказала, вдруг оживляясь, Наташа"
+_CALLED_NOT_TURNING = True  # ... not when the remark turns to somebody else ("обратилась она к мужу")
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -1134,7 +1135,7 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
             called = {c for c in (d.infos[i - 1].vocatives if i else set())
                       if c in chars and c not in banned and _gender_ok(chars[c], s.gender) and chars[c].gender != "?"}
             path = "window"
-            if _CALLED_ANSWERS and len(called) == 1:
+            if _CALLED_ANSWERS and len(called) == 1 and not (_CALLED_NOT_TURNING and info.addresses_other):
                 # "— Маша, ты где? — Здесь, — ответила она": the one just called answers.
                 cands, nouns = called, set()
                 path = "called"

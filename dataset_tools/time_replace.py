@@ -506,6 +506,10 @@ def kit_values(out_dir: str | Path, mode: str) -> dict[str, str] | None:
     return None if forms is None else {f: p for f, p, _, _ in dict_entries(forms, mode)}
 
 
+_REMARK_VERB_SUBJECT = True
+_CLAUSE_MARK = re.compile(r"[,.;:!?…()]")
+
+
 @functools.lru_cache(maxsize=100_000)
 def _ambiguous(form: str) -> bool:
     """One form, several cases: `Марии` (gent/datv), `Станислава`, an
@@ -539,6 +543,16 @@ def _occurrence_group(form: str, text: str, start: int, default: str | None = No
     if g == "nomn" and not opening and "gent" in groups and pv and "tran" in parse_top(pv.group(1).lower()).tag \
             and not _past_agrees(pv.group(1).lower(), form):
         g = None  # "обнимает Трофимова": after a transitive verb it may be the object
+    if g is None and remark and _REMARK_VERB_SUBJECT:
+        # "проговорила ему вслед Долли": the remark opens with a verb the name agrees with,
+        # and only pronouns, adverbs and prepositions stand between
+        words = WORD.findall(text[:start])
+        if 1 < len(words) <= 4 and not text[:start].lstrip()[:1].isupper() and _past_agrees(words[0].lower(), form) \
+                and not _CLAUSE_MARK.search(text[:start]) and all(
+                    parse_top(w.lower()).tag.POS in ("ADVB", "PREP", "PRCL") or (
+                        parse_top(w.lower()).tag.POS == "NPRO" and parse_top(w.lower()).tag.case != "nomn")
+                    for w in words[1:]):
+            g = "nomn"
     if g is None:
         # "крикнул ему Самойленко", "поправила ее Бетси": past the object pronoun
         # stands the verb whose subject the name is.

@@ -170,6 +170,8 @@ def test_an_u_form_takes_its_case_from_the_book_s_other_forms():
     # "Маслобоева" read as a genitive, or "Маслобоев" itself: "Маслобоеву" is the man's dative
     assert _u_form_group("Маслобоеву", forms(("Маслобоева", "gent"), ("Маслобоеву", "gent"))) == "datv"
     assert _u_form_group("Маслобоеву", forms(("Маслобоев", "nomn"), ("Маслобоеву", "gent"))) == "datv"
+    # ... or beside his instrumental "Маслобоевым"
+    assert _u_form_group("Маслобоеву", forms(("Маслобоевым", "ablt"), ("Маслобоеву", "gent"))) == "datv"
     # ... unless his wife "Маслобоевой" is in the book too; and nothing else of the name: no say
     assert _u_form_group("Маслобоеву", forms(("Маслобоева", "gent"), ("Маслобоевой", "gent"))) is None
     assert _u_form_group("Митрошку", forms(("Митрошку", "nomn"))) is None

@@ -96,6 +96,9 @@ CASES = [
     # the name after a past verb and its object pronoun is the verb's subject
     ("— Стой! — крикнул ему Самойленко.", "<char>Стой! (крикнул ему я)", "<char>Стой! (крикнул ему ты)"),
     ("— Нет, — поправила ее Бетси.", "<char>Нет (поправила ее я)", "<char>Нет (поправила ее ты)"),
+    # the remark's opening verb agrees with the name, only an oblique pronoun and an adverb between
+    ("— Ничего, — проговорила ему вслед Бетси.", "<char>Ничего (проговорила ему вслед я)",
+     "<char>Ничего (проговорила ему вслед ты)"),
     # a name that is only asked about is replaced, not removed
     ("— Костя? — удивилась она.", "<char>Я? (удивилась она)", "<char>Ты? (удивилась она)"),
     # introductions are kept
