@@ -26,6 +26,8 @@ _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 # меняется выражение, он уже не плачет" (a play's direction)
 _SENTENCE_FIRST = re.compile(r"(?:[.!?…;»]\s+)(?:[^\W\d_]+\s+){0,2}?(я|меня|мне|мной)(?![\w-])", re.I)
 _FOLLOW_UP_LATER_SENTENCE = True
+_QUOTE = re.compile(r"«[^»]*»?|„[^“]*“?")
+_FOLLOW_UP_SUBJECT = True  # ... and after a "я" the remark's verb has for subject anywhere (past a gerund phrase)
 _LATER_REMARKS = True  # "— …, — сказала Анна. — …, — продолжала она": the later remark's "она" is the speaker too
 
 
@@ -145,14 +147,24 @@ class PovRewriter:
             if kind != "r" or _FIRST.search(segments_before[i][1]):
                 continue  # a narrator's own "я" was there already: "он" is somebody else
             me = _FIRST.search(text) or (_SENTENCE_FIRST.search(text) if _FOLLOW_UP_LATER_SENTENCE else None)
-            if me is None or (me.re is _FIRST and text[:me.start()].strip(" ,")):
-                continue  # only a remark that opens with its subject "я" or its verb then "я" (or such a sentence)
+            if me is not None and me.re is _FIRST and text[:me.start()].strip(" ,"):
+                me = None
+            me_end = me.end() if me is not None else None
+            if me_end is None and _FOLLOW_UP_SUBJECT:
+                # "опять дотрогиваясь до его руки, сказал я, как будто он…": the remark verb's subject "я"
+                s = remark_subject(text, self.finder.find(text), i)
+                me_end = s.span[2] if s is not None and s.kind == "self" and s.span is not None else None
+            if me_end is None:
+                continue  # only a remark whose subject is "я" (or a sentence of it that opens with "я")
             if any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(segments_before[i][1])):
                 continue
             edits = []
-            start = me.end()
-            for m in pron.finditer(text, me.end()):
+            start = me_end
+            quoted = [q.span() for q in _QUOTE.finditer(text)]
+            for m in pron.finditer(text, me_end):
                 a, b = m.span()
+                if any(qa < a < qb for qa, qb in quoted):
+                    continue  # «К чему ему нужно спрашивать?» — somebody's words or thoughts
                 word = m.group(1).lower()
                 between = text[start:a]
                 if any(c == addressee or (c.startswith("~") and c.rsplit("|", 1)[-1] in (g, "?"))
@@ -163,7 +175,7 @@ class PovRewriter:
                         or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
                     break  # "сказал я, а он промолчал" is the other one; "оба они, он и Самойленко"
                 if word != subject:
-                    if not re.search(r"[.;!?…]", text[me.end():a]):
+                    if not re.search(r"[.;!?…]", text[me_end:a]):
                         # "пожимая ему руку", "глядя ей в глаза": a personal pronoun in the clause of
                         # the "я" is somebody else (the speaker would be "себе"); only a later sentence's
                         continue
