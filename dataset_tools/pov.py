@@ -215,57 +215,73 @@ class PovRewriter:
     def _remark_pronoun(self, segments, later: str | None = None, original=None):
         """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the
         speaker. `later`: the speaker's gender, once a remark has made them `я`:
-        then every later remark whose subject is `он`/`она` of that gender
-        (`— …, — сказала Анна. — …, — продолжала она` -> `продолжала я`), up to
-        a remark that names another person of that gender. `original`: the
-        replica before any edit (a narrator's own "я" there is no speaker's)."""
-        from .speakers import people_in
-        from .time_replace import _FIRST_PERSON_WORDS, _agree, _coordinated_verbs, _same_person
+        then every other remark of the line whose subject is `он`/`она` of that
+        gender, after it (`— …, — сказала Анна. — …, — продолжала она` ->
+        `продолжала я`) or before it (`— …, — проговорил он. — …, — сказал
+        Вася`), up to a remark that names another person of that gender.
+        `original`: the replica before any edit (a narrator's own "я" there is
+        no speaker's)."""
+        from .time_replace import _FIRST_PERSON_WORDS
 
         out = list(segments)
-        seen_me = False
-        for i, (kind, text) in enumerate(out):
-            if kind != "r":
-                continue
-            if later is not None and any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(original[i][1])):
-                break  # the narrator's own words ("сказал, обращаясь ко мне"): "я" is taken
-            if later is not None and not seen_me:
-                seen_me = bool(_FIRST.search(text))
-                continue
-            mentions = self.finder.find(text)
-            s = remark_subject(text, mentions, i)
-            if later is not None:
-                if s is None or s.kind != "pronoun" or s.span is None or s.gender != later:
-                    if s is not None and s.kind in ("name", "noun") or any(
-                            c in self.gender and self.gender[c] in (later, "?") or c.endswith("|" + later)
-                            for c in people_in(text, mentions, {})):
-                        break  # somebody else of that gender acts: a later "она" may be them
+        remarks = [i for i, (kind, _) in enumerate(out) if kind == "r"]
+        if later is None:
+            for i in remarks:
+                s = remark_subject(out[i][1], self.finder.find(out[i][1]), i)
+                if s is None or s.kind != "pronoun" or s.span is None:
                     continue
-                if any(c in self.gender and self.gender[c] in (later, "?") or c.endswith("|" + later)
-                       for c in people_in(text[:s.span[1]], self.finder.find(text[:s.span[1]]), {})):
+                if self._pronoun_to_me(out, i, s):
+                    self.stats["remark_pronouns"] += 1
+                break  # one subject per replica: the one that named the speaker
+            return out if out != list(segments) else segments
+        first = next((i for i in remarks if _FIRST.search(out[i][1]) and not _FIRST.search(original[i][1])), None)
+        if first is None:
+            return segments
+        k = remarks.index(first)
+        for order in (remarks[k + 1:], remarks[:k][::-1]):
+            for i in order:
+                text = out[i][1]
+                if any(w.lower() in _FIRST_PERSON_WORDS for w in WORD.findall(original[i][1])):
+                    break  # the narrator's own words ("сказал, обращаясь ко мне"): "я" is taken
+                mentions = self.finder.find(text)
+                s = remark_subject(text, mentions, i)
+                if s is None or s.kind != "pronoun" or s.span is None or s.gender != later:
+                    if s is not None and s.kind in ("name", "noun") or self._names_gender(text, mentions, later):
+                        break  # somebody else of that gender acts: "она" may be them
+                    continue
+                if self._names_gender(text[:s.span[1]], self.finder.find(text[:s.span[1]]), later) \
+                        or not self._pronoun_to_me(out, i, s):
                     break
-            if s is None or s.kind != "pronoun" or s.span is None:
-                continue
-            _, a, b = s.span
-            if _same_person(text, a, b, "me", remark=True):
-                # "обратился он ко мне" in a first-person novel: "мне" is the narrator, and
-                # "обратился я ко мне" would be nonsense (the clash rule of TiMe)
-                self.stats["remark_pronouns_clash_kept"] += 1
-                break
-            edits = [(a, b, "Я" if text[a:b][:1].isupper() else "я")]
-            if s.verb is not None:
-                _, va, vb = s.verb
-                new = _agree(text[va:vb], "1per")
-                if new:
-                    edits.append((va, vb, new))
-                    edits += _coordinated_verbs(text, max(b, vb), "1per")
-                    self.stats["verbs_reinflected"] += 1
-            for ea, eb, rep in sorted(edits, reverse=True):
-                text = text[:ea] + rep + text[eb:]
-            out[i] = (kind, text)
-            if later is not None:
                 self.stats["later_remark_pronouns"] += 1
-                continue
-            self.stats["remark_pronouns"] += 1
-            break  # one subject per replica: the one that named the speaker
         return out if out != list(segments) else segments
+
+    def _names_gender(self, text, mentions, gender) -> bool:
+        from .speakers import people_in
+
+        return any(c in self.gender and self.gender[c] in (gender, "?") or c.endswith("|" + gender)
+                   for c in people_in(text, mentions, {}))
+
+    def _pronoun_to_me(self, out, i, s) -> bool:
+        """The remark's subject `он`/`она` at s.span becomes `я`, its verb agreeing;
+        False where a first person of somebody else stands there already."""
+        from .time_replace import _agree, _coordinated_verbs, _same_person
+
+        kind, text = out[i]
+        _, a, b = s.span
+        if _same_person(text, a, b, "me", remark=True):
+            # "обратился он ко мне" in a first-person novel: "мне" is the narrator, and
+            # "обратился я ко мне" would be nonsense (the clash rule of TiMe)
+            self.stats["remark_pronouns_clash_kept"] += 1
+            return False
+        edits = [(a, b, "Я" if text[a:b][:1].isupper() else "я")]
+        if s.verb is not None:
+            _, va, vb = s.verb
+            new = _agree(text[va:vb], "1per")
+            if new:
+                edits.append((va, vb, new))
+                edits += _coordinated_verbs(text, max(b, vb), "1per")
+                self.stats["verbs_reinflected"] += 1
+        for ea, eb, rep in sorted(edits, reverse=True):
+            text = text[:ea] + rep + text[eb:]
+        out[i] = (kind, text)
+        return True

@@ -107,6 +107,9 @@ def test_pov_rules(pov, src, speaker, addressee, want):
      "<char>Нет (сказала я) Не пойду (прибавила я)"),
     ("— Нет, — ответил он. — Не пойду, — повторил он, — никогда.", "Базаров", "pronoun",
      "<char>Нет (ответил я) Не пойду (повторил я) никогда."),
+    # ... or before the remark that names the speaker
+    ("— Нет, — проговорил он. — Не пойду, — сказал Базаров.", "Базаров", "remark",
+     "<char>Нет (проговорил я) Не пойду (сказал я)"),
     # ... but not past a remark where another man acts, nor in a first-person narrator's remark
     ("— Нет, — сказал Базаров. — Так, — Аркадий кивнул. — Иди, — прибавил он.", "Базаров", "remark",
      "<char>Нет (сказал я) Так (Аркадий кивнул) Иди (прибавил он)"),
