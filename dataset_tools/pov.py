@@ -26,6 +26,7 @@ _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 # меняется выражение, он уже не плачет" (a play's direction)
 _SENTENCE_FIRST = re.compile(r"(?:[.!?…;»]\s+)(?:[^\W\d_]+\s+){0,2}?(я|меня|мне|мной)(?![\w-])", re.I)
 _FOLLOW_UP_LATER_SENTENCE = True
+_TURNS_FIRST = True  # the addressee's names in the speech before the segment that turns to them stay (see replica)
 _QUOTE = re.compile(r"«[^»]*»?|„[^“]*“?")
 _FOLLOW_UP_SUBJECT = True  # ... and after a "я" the remark's verb has for subject anywhere (past a gerund phrase)
 _LATER_REMARKS = True  # "— …, — сказала Анна. — …, — продолжала она": the later remark's "она" is the speaker too
@@ -106,7 +107,8 @@ class PovRewriter:
         dialog's previous replicas (see Replacer.replica)."""
         if not speaker:
             return segments
-        if addressee and not self._addressed_here(segments, addressee):
+        turned = self._addressed_here(segments, addressee) if addressee else None
+        if addressee and turned is None:
             # Known only as the other one of a talk of two: "Тише! Вася спит" may be
             # said to a third person about Вася, so his name stays.
             addressee = None
@@ -118,6 +120,12 @@ class PovRewriter:
         new = segments
         if addressee and addressee not in ("*", speaker):
             new = self._replacer("ti", addressee).replica(new, before)
+            if turned and _TURNS_FIRST:
+                # "Вот Володя не спит… (сказала она) Володя, поищите": before the line
+                # turns to him, he is spoken of to somebody else, and keeps his name
+                # (a name asked alone, "Григорий? — Ты, Гриша, что ли?", is a call)
+                new = [segments[j] if j < turned and x[0] == "s" and len(WORD.findall(segments[j][1])) > 2 else x
+                       for j, x in enumerate(new)]
         if how == "pronoun":
             new = self._remark_pronoun(new)
         new = self._replacer("me", speaker).replica(new, before)
@@ -200,17 +208,18 @@ class PovRewriter:
             out[i] = (kind, text)
         return out
 
-    def _addressed_here(self, segments, addressee: str) -> bool:
-        """The line itself calls the addressee (a vocative) or its remark names them."""
+    def _addressed_here(self, segments, addressee: str) -> int | None:
+        """The index of the segment where the line itself calls the addressee (a
+        vocative) or its remark names them; None when it does neither."""
         from .speakers import remark_addressees, speech_vocatives
 
         for i, (kind, text) in enumerate(segments):
             mentions = self.finder.find(text)
             if kind == "s" and addressee in speech_vocatives(segments, i, text, mentions):
-                return True
+                return i
             if kind == "r" and addressee in remark_addressees(text, mentions, remark_subject(text, mentions, i)):
-                return True
-        return False
+                return i
+        return None
 
     def _remark_pronoun(self, segments, later: str | None = None, original=None):
         """`— ответил он` -> `— ответил я`: the remark's subject pronoun is the
