@@ -713,6 +713,8 @@ class Replacer:
                     or _glued(text, a, b, starts, form)
                     # "получил Анну", "Станислава на шею": an order, not a person
                     or _order(text, a, b, form, group)
+                    # "нечего Лазаря петь", "по Сеньке шапка": a saying, nobody of the book
+                    or _idiom(text, a, b, form)
                     # "Полина Александровна… тетушка…": a call trailing off, neither subject nor removable
                     or (starts and re.match(r"\s*(?:\.\.\.|…)", text[b:]) and may_nomn)
                     # "Вера горами двигает" opens with a common word that is also a name
@@ -930,6 +932,20 @@ def _order(text: str, a: int, b: int, form: str, group: str | None) -> bool:
     lemmas = {parse_top(w.lower()).normal_form for w in near}
     # a verb alone is a cue only for the accusative: "дай Анне хлеба" is a person
     return bool(lemmas & _ORDER_NOUNS) or (group == "gent" and bool(lemmas & _ORDER_VERBS))
+
+
+# Sayings with a name: the name and a word of the saying near it.
+_IDIOMS = {"лазарь": {"петь", "запеть", "распевать"}, "макар": {"телёнок", "теленок", "гонять"},
+           "сенька": {"шапка"}, "федот": {"тот"}, "кузька": {"мать"}}
+
+
+def _idiom(text: str, a: int, b: int, form: str) -> bool:
+    names = {p.normal_form.replace("ё", "е") for p in parse_all(form.split()[0].lower())} & set(_IDIOMS)
+    if not names:
+        return False
+    lo, hi = _bounds(text, a, b, _SENT_STOP)
+    near = {parse_top(w.lower()).normal_form for w in WORD.findall(text[lo:a])[-3:] + WORD.findall(text[b:hi])[:3]}
+    return any(near & _IDIOMS[n] for n in names)
 
 
 _PRED_SKIP = {"не", "ни", "уж", "уже", "тоже", "также", "ведь", "же", "и"}

@@ -20,6 +20,7 @@ FORMS = {  # form -> case group, as the names stage would decide
     "Анну": "gent", "Станислава": "gent", "Аполлон": "nomn", "Разин": "nomn", "Ариадна": "nomn",
     "Бетси": "nomn", "Левина": "gent", "Сизобрюхова": "nomn", "Петров": "nomn",
     "Степаном": "ablt", "Степану": "datv", "Степана": "gent", "Федя-то": "nomn", "Вася-то": "nomn",
+    "Лазаря": "gent",
 }
 
 
@@ -96,6 +97,8 @@ CASES = [
     # the name after a past verb and its object pronoun is the verb's subject
     ("— Стой! — крикнул ему Самойленко.", "<char>Стой! (крикнул ему я)", "<char>Стой! (крикнул ему ты)"),
     ("— Нет, — поправила ее Бетси.", "<char>Нет (поправила ее я)", "<char>Нет (поправила ее ты)"),
+    # a saying with a name is nobody of the book
+    ("— Нечего Лазаря петь!", "<char>Нечего Лазаря петь!", "<char>Нечего Лазаря петь!"),
     # the remark's opening verb agrees with the name, only an oblique pronoun and an adverb between
     ("— Ничего, — проговорила ему вслед Бетси.", "<char>Ничего (проговорила ему вслед я)",
      "<char>Ничего (проговорила ему вслед ты)"),
