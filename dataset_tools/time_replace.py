@@ -368,7 +368,17 @@ def _apposition(text: str, start: int) -> bool:
     w1, w2 = (parse_top(x.lower()).tag for x in m.groups())
     # "ее падчерица, Катерина Федоровна": его/её/их are possessives here too
     owner = "Apro" in w1 or m.group(1).lower() in ("его", "её", "ее", "их")
-    return (owner and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2)
+    if (owner and w2.POS == "NOUN") or (w1.POS == "NOUN" and "Apro" in w2):
+        return True
+    # "моя подруга жизни, Марья Николаевна": the noun with a genitive after it
+    m3 = re.search(r"([^\W\d_]+)\s+([^\W\d_]+)\s+([^\W\d_]+),\s*$", text[:start])
+    if not m3:
+        return False
+    w0 = parse_top(m3.group(1).lower()).tag
+    head = parse_top(m3.group(2).lower()).tag
+    # (only where the name ends the sentence: "мой друг детства, Маша, поняла?" calls her)
+    return "Apro" in w0 and head.POS == "NOUN" and head.case == "nomn" and w2.POS == "NOUN" and w2.case == "gent" \
+        and bool(re.match(r"[^\W\d_]+(?:\s+[^\W\d_]+)?\s*(?:[.…]|$)", text[start:]))
 
 
 _TITLE = re.compile(r"[\s\w-]{0,30}»")

@@ -97,6 +97,9 @@ CASES = [
     # the name after a past verb and its object pronoun is the verb's subject
     ("— Стой! — крикнул ему Самойленко.", "<char>Стой! (крикнул ему я)", "<char>Стой! (крикнул ему ты)"),
     ("— Нет, — поправила ее Бетси.", "<char>Нет (поправила ее я)", "<char>Нет (поправила ее ты)"),
+    # an apposition to a noun with its genitive, ending the sentence, is no address
+    ("— Это моя подруга жизни, Маша. Я взял ее.", "<char>Это моя подруга жизни, Маша. Я взял ее.",
+     "<char>Это моя подруга жизни, Маша. Я взял ее."),
     # a saying with a name is nobody of the book
     ("— Нечего Лазаря петь!", "<char>Нечего Лазаря петь!", "<char>Нечего Лазаря петь!"),
     # the remark's opening verb agrees with the name, only an oblique pronoun and an adverb between
