@@ -136,6 +136,8 @@ _INFINITIVE_AFTER = True  # "не утерпела не сказать Анна 
 _AFTER_SKIP = 5  # words passed after the verb looking for its subject ("вскрикнула вдруг своим слабым голоском Нелли")
 _ADVERB_GERUND = True  # "сказала, вдруг оживляясь, Наташа"
 _CALLED_NOT_TURNING = True  # ... not when the remark turns to somebody else ("обратилась она к мужу")
+_CONTEXT_SKIPS_QUOTES = True  # names inside «…» in the narration (thoughts, letters) are nobody present
+_AUTHOR_INSIDE = re.compile(r"[—–]\s*[а-яё][^—–«»]*$")
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -829,8 +831,12 @@ def people_in(text: str, mentions: list[Mention], ties: dict[str, str], subjects
     a noun (`доктор`, `дама`) as "~lemma|gender". The nouns compete with the
     names when a pronoun is resolved: "он" after "доктор вошёл к Абогину" may
     be the doctor, whom the kit cannot name."""
+    quoted = [q.span() for q in _QUOTED.finditer(text)] if subjects and _CONTEXT_SKIPS_QUOTES else []
     found = [(mn.start, next(iter(mn.chars))) for mn in mentions
-             if len(mn.chars) == 1 and not (subjects and ("nomn" not in mn.groups or _governed(text, mn)))]
+             if len(mn.chars) == 1 and not (subjects and ("nomn" not in mn.groups or _governed(text, mn)))
+             and not any(a <= mn.start < b and not _AUTHOR_INSIDE.search(text, a, mn.start) for a, b in quoted)]
+    # (names in «…» are somebody's thoughts or words, nobody present; but in "«…! — злился
+    # Зельтерский. — …»" the author's words inside the quotes name the thinker)
     named = [(mn.start, mn.end) for mn in mentions]
     words = [(m.start(), m.group(0)) for m in _ANIMATE_WORD.finditer(text)]
     words += [(m.start(1), m.group(1).lower()) for m in _SENTENCE_NOUN.finditer(text)

@@ -863,3 +863,10 @@ def test_the_voice_of_a_person_is_the_person(finder):
     assert (s.kind, s.chars, s.gender) == ("name", frozenset({"Катя"}), None)
     # "будет думать моя Катя" is speech the dashes cut, not a tag: only a past verb takes an infinitive
     assert remark_subject("вот как будет думать моя Катя!", finder.find("вот как будет думать моя Катя!"), 1) is None
+
+
+def test_names_in_quoted_thoughts_are_nobody_present(finder):
+    from dataset_tools.speakers import people_in
+    text = "«Катя не придёт», — думал он. «Ну и пусть! — злился Аркадий. — Базаров прав»."
+    # Катя and Базаров are in his thoughts; Аркадий, in the author's words inside the quotes, is the thinker
+    assert [c for c in people_in(text, finder.find(text), {}, subjects=True) if c != "."] == ["Аркадий"]
