@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from .characters import characters_path, load_characters
-from .morph import WORD
+from .morph import WORD, parse_top
 from .speakers import MentionFinder, load_names, remark_subject
 
 
@@ -27,6 +27,8 @@ _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
 _SENTENCE_FIRST = re.compile(r"(?:[.!?…;»]\s+)(?:[^\W\d_]+\s+){0,2}?(я|меня|мне|мной)(?![\w-])", re.I)
 _FOLLOW_UP_LATER_SENTENCE = True
 _TURNS_FIRST = True  # the addressee's names in the speech before the segment that turns to them stay (see replica)
+_GERUND_PHRASE_PASSES = True  # a gerund phrase right before the "он"/"она" does not stop the follow-up
+_GERUND_BEFORE = re.compile(r"(?:^|[.;!?…]\s+|,\s*|\sи\s+)([^\W\d_]+)[^.;!?…,]*,\s*$")
 _QUOTE = re.compile(r"«[^»]*»?|„[^“]*“?")
 _FOLLOW_UP_SUBJECT = True  # ... and after a "я" the remark's verb has for subject anywhere (past a gerund phrase)
 _LATER_REMARKS = True  # "— …, — сказала Анна. — …, — продолжала она": the later remark's "она" is the speaker too
@@ -175,6 +177,10 @@ class PovRewriter:
                     continue  # «К чему ему нужно спрашивать?» — somebody's words or thoughts
                 word = m.group(1).lower()
                 between = text[start:a]
+                gerund = _GERUND_BEFORE.search(between) if _GERUND_PHRASE_PASSES else None
+                if gerund and parse_top(gerund.group(1).lower()).tag.POS == "GRND" and word == subject:
+                    # "Подвинув чашку к Анне, она достала…": the gerund's object is not its subject
+                    between = between[:gerund.start(1)]
                 if any(c == addressee or (c.startswith("~") and c.rsplit("|", 1)[-1] in (g, "?"))
                        or (c in self.gender and self.gender[c] in (g, "?"))
                        for c in people_in(between, self.finder.find(between), {})):

@@ -83,6 +83,9 @@ def pov():
     # ... but in the clause of the "я" a personal pronoun is somebody else ("себе" would be the speaker)
     ("— Рад! — сказал Базаров, пожимая ему руку и глядя к нему в глаза.", "Базаров", None,
      "<char>Рад! (сказал я, пожимая ему руку и глядя к нему в глаза)"),
+    # ... nor a person in a gerund phrase right before the pronoun ("Подав руку Аркадию, он …")
+    ("— Да, — сказал Базаров. Подав руку Аркадию, он вышел.", "Базаров", None,
+     "<char>Да (сказал я. Подав руку Аркадию, я вышел)"),
     # a person of the other gender between does not stop it; one of the same gender does
     ("— Да, — сказал Базаров при княгине. Он остановился.", "Базаров", None,
      "<char>Да (сказал я при княгине. Я остановился)"),
