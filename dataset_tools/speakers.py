@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import json
+import copy
 import re
 import time
 from collections import Counter, defaultdict
@@ -138,6 +139,7 @@ _ADVERB_GERUND = True  # "сказала, вдруг оживляясь, Нат�
 _CALLED_NOT_TURNING = True  # ... not when the remark turns to somebody else ("обратилась она к мужу")
 _CONTEXT_SKIPS_QUOTES = True  # names inside «…» in the narration (thoughts, letters) are nobody present
 _AUTHOR_INSIDE = re.compile(r"[—–]\s*[а-яё][^—–«»]*$")
+_PREFIX_PAIR = True  # a talk of two until a third person comes in at its end: the pair holds up to there
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -1027,6 +1029,7 @@ class DialogState:
     narrator_near: bool = False             # the window's narration speaks in the first person ("ко мне")
     near_he_she: frozenset = frozenset()    # genders of "он"/"она" in that narration
     asker: str | None = None                # who that narration's last sentence says asked ("Вронский спросил, …")
+    pair_limit: int | None = None           # lines from here on are not the talk of two (see prefix_pair)
 
     def __post_init__(self):
         self.spk = self.spk or [None] * len(self.infos)
@@ -1084,6 +1087,8 @@ def attribute_scene(scene: list[DialogState], chars: dict[str, Character], noun_
                 d.spk[i], d.how[i] = info.intro_person, "pronoun"
     for _ in range(4):
         two = scene_pair(scene, chars, me)
+        if two is None and _PREFIX_PAIR and len(scene) == 1:
+            two, scene[0].pair_limit = prefix_pair(scene[0], chars, me)
         changed = False
         for d in scene:
             changed |= _pronouns(d, chars, two, me)
@@ -1145,7 +1150,7 @@ def _pronouns(d: DialogState, chars, two: set[str] | None, me: str = NARRATOR) -
                 # "— Маша, ты где? — Здесь, — ответила она": the one just called answers.
                 cands, nouns = called, set()
                 path = "called"
-            elif two is not None:
+            elif two is not None and (d.pair_limit is None or i < d.pair_limit):
                 # In a two-person scene: the one of the pair it fits.
                 path = "pair"
                 fit = {p for p in two if p == NARRATOR or _gender_ok(chars.get(p), s.gender)}
@@ -1284,6 +1289,25 @@ def scene_pair(scene: list[DialogState], chars, me: str = NARRATOR) -> set[str] 
     return people
 
 
+def prefix_pair(d: DialogState, chars, me: str = NARRATOR) -> tuple[set[str] | None, int | None]:
+    """A dialog that is a talk of two until a third person comes in ("…
+    Мустафа, подай!" at its end): the two and the index of the first line
+    that is not theirs; (None, None) when no opening part of it is."""
+    for j in range(len(d.infos) - 1, _PAIR_MIN_LINES - 1, -1):
+        part = copy.copy(d)
+        part.infos, part.spk, part.how = d.infos[:j], d.spk[:j], d.how[:j]
+        two = scene_pair([part], chars, me)
+        if two is not None:
+            # both of them said so by a remark there (one only called by name may be a third),
+            # and two lines in a row show them talking to each other
+            said = [k for k in range(j) if d.how[k] in ("remark", "noun")]
+            if all(any(d.spk[k] == p for k in said) for p in two) and any(
+                    k + 1 in said and {d.spk[k], d.spk[k + 1]} == two for k in said):
+                return two, j
+            return None, None
+    return None, None
+
+
 def _first_name_of(a: Character, b: Character) -> bool:
     """One of a's names alone is the first word of one of b's (`Николай`, `Николай Левин`)."""
     firsts = {x.split()[0] for x in b.aliases if len(x.split()) > 1}
@@ -1296,7 +1320,7 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
     if two is None:
         return False
     changed = False
-    n = len(d.infos)
+    n = len(d.infos) if d.pair_limit is None else d.pair_limit
     for _ in range(n):
         step = False
         for i in range(n):
@@ -1338,6 +1362,9 @@ def _turns(d: DialogState, chars, two: set[str] | None) -> bool:
 
 def scene_addressees(scene: list[DialogState], chars, me: str = NARRATOR) -> list[list[str | None]]:
     two = scene_pair(scene, chars, me)
+    limit = None
+    if two is None and _PREFIX_PAIR and len(scene) == 1:
+        two, limit = prefix_pair(scene[0], chars, me)
     out = []
     for d in scene:
         addr: list[str | None] = []
@@ -1352,7 +1379,7 @@ def scene_addressees(scene: list[DialogState], chars, me: str = NARRATOR) -> lis
                 a = "*"
             elif len(info.remark_addressees - {spk}) == 1:
                 a = next(iter(info.remark_addressees - {spk}))
-            elif two is not None and spk in two and not info.addresses_other:
+            elif two is not None and spk in two and not info.addresses_other and (limit is None or i < limit):
                 a = next(iter(two - {spk}))
             else:
                 a = None

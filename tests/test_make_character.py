@@ -197,7 +197,7 @@ def test_unknown_name_lists_the_top_characters(out, tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     err = proc.stderr.strip().splitlines()[-1]
     assert err.startswith("error: 'Онегин' is not a character")
-    assert "Маша (65), Вася (64)" in err and "Бабушка (14), Степан (5)" in err
+    assert "Маша (66), Вася (65)" in err and "Бабушка (14), Степан (5)" in err
     assert "Мария" not in err  # no lines: not among the top
     assert not (tmp_path / "x.jsonl").exists()
 

@@ -870,3 +870,20 @@ def test_names_in_quoted_thoughts_are_nobody_present(finder):
     text = "«Катя не придёт», — думал он. «Ну и пусть! — злился Аркадий. — Базаров прав»."
     # Катя and Базаров are in his thoughts; Аркадий, in the author's words inside the quotes, is the thinker
     assert [c for c in people_in(text, finder.find(text), {}, subjects=True) if c != "."] == ["Аркадий"]
+
+
+def test_a_talk_of_two_holds_until_a_third_person_comes_in(finder):
+    lines = ["— Знаешь что? — сказал Базаров.", "— Что? — спросил Аркадий.", "— Исполни свой долг.", "— Почему?",
+             "— Так надо.", "— Катя, подай чаю! — крикнул Аркадий.", "— Сейчас, — ответила она."]
+    spk, _, addr = run(lines, finder)
+    # the last two lines bring in Катя: before them the two alternate
+    assert spk[:5] == ["Базаров", "Аркадий", "Базаров", "Аркадий", "Базаров"]
+    assert addr[:5] == ["Аркадий", "Базаров", "Аркадий", "Базаров", "Аркадий"]
+
+
+def test_a_talk_of_two_needs_both_speaking_by_a_remark_before_the_third(finder):
+    # Аркадий is only called by name here: he may be a third person, no turns
+    lines = ["— Иди вперёд, Аркадий! — сказал Базаров.", "— Куда?", "— Туда.", "— Катя, подай чаю!",
+             "— Сейчас, — ответила она."]
+    spk, _, _ = run(lines, finder)
+    assert spk[1] is None and spk[2] is None

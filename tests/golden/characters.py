@@ -2,8 +2,8 @@
 # Merge two entries, add or drop an alias, rename a key or fix a gender, then re-run
 # make_datasets.sh with STAGE=speakers. This file is read as data, never executed.
 CHARACTERS = {
-    "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 65 replicas
-    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 64 replicas
+    "Маша": {"aliases": ["Маша", "Машенька"], "gender": "f"},  # 66 replicas
+    "Вася": {"aliases": ["Вася", "Васенька"], "gender": "m"},  # 65 replicas
     "Зоя": {"aliases": ["Зоя"], "gender": "f"},  # 24 replicas
     "Григорий": {"aliases": ["Григорий", "Григорий Саввич", "Гриша", "Гришка"], "gender": "m"},  # 23 replicas
     "Тимур Ильич": {"aliases": ["Тимур Ильич", "Тимур"], "gender": "m"},  # 18 replicas
@@ -12,4 +12,4 @@ CHARACTERS = {
     "Анна Петровна": {"aliases": ["Анна Петровна"], "gender": "f"},  # 0 replicas
     "Мария": {"aliases": ["Мария"], "gender": "f"},  # 0 replicas
 }
-# checksum: 8f250db445dc6937
+# checksum: 3bfe01fdcac8533a
