@@ -1531,7 +1531,9 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
                 continue  # "Иван Гыкин": a name, not a noun
             # An apposition agrees in case ("доктору Старцеву"); "шафер Левина" is
             # Левин's best man, another person. The readings that agree decide.
-            agree = [p for p in parse_all(word) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups]
+            # (a plural never: "в ожидании доктора Пашка" is no plural "доктора" of Пашка)
+            agree = [p for p in parse_all(word) if p.score >= 0.05 and GROUP_OF_CASE.get(p.tag.case) in mn.groups
+                     and p.tag.number != "plur"]
             p = agree[0] if agree else None
             if p is not None and ((p.tag.POS == "NOUN" and "anim" in p.tag) or (p.tag.POS == "ADJF" and p.tag.number == "sing")):
                 # the lemma as a subject would show it: "городовой", "князь". "лакея Сергея

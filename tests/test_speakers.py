@@ -358,6 +358,8 @@ def test_noun_ties_need_an_apposition(finder):
     book = ["Вошёл доктор Базаров."] + ["— Лежите, — сказал доктор." if i % 2 else "Доктора не было." for i in range(70)]
     assert "доктор" not in noun_ties(book, finder)
     assert noun_ties(book[:30], finder).get("доктор") == "Базаров"
+    # "в ожидании доктора Аркадий": the genitive "доктора" reads as a plural nominative too; a plural ties nobody
+    assert "доктор" not in noun_ties(["В ожидании доктора Аркадий сидел."], finder)
 
 
 def _dialog(lines, finder, context=(), prev=None):
