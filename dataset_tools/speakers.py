@@ -814,6 +814,10 @@ def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> se
             continue  # "его сын, Алеша, хотел": who the noun is, not whom one speaks to
         if text.count("«", 0, mn.start) > text.count("»", 0, mn.start):
             continue  # "«Купи, Макарыч, дом!» — говорила покойница": a call the speaker quotes
+        lo = max((m.end() for m in _SENTENCE_END.finditer(text, 0, mn.start)), default=0)
+        hi = next((m.start() for m in _SENTENCE_END.finditer(text, mn.end)), len(text))
+        if _RETOLD.search(text, lo, hi):
+            continue  # "Сколько надо было, Василий Данилыч, столько, говорю, и пошло": a retold talk
         starts = _sentence_start(segments, i, text, mn.start)
         if Replacer._vocative(text, mn.start, mn.end, starts) is not None or (
                 text[mn.end:].lstrip()[:1] == "!" and text[:mn.start].rstrip()[-1:] in (",", "")):
@@ -822,6 +826,9 @@ def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> se
 
 
 # ---------------------------------------------------------------- dialogs
+
+# "…, говорю, …": the speaker retells a talk; its calls are not to the listener
+_RETOLD = re.compile(r",\s*(?:говорю|говорит|говорил|говорила|говорит-де|кричу|кричит|думаю)\s*,", re.I)
 
 _ANIMATE_WORD = re.compile(r"(?<![\w-])[а-яё]+(?![\w-])")
 # A capitalised noun opening a sentence is a common noun too: "Чёрт сконфузился", "Доктор вошёл".

@@ -249,6 +249,14 @@ def test_turning_to_an_unnamed_person_is_no_talk_of_two(finder):
     assert addr == ["Аркадий", "Базаров", None]
 
 
+def test_a_call_in_a_retold_talk_is_no_address(finder):
+    from dataset_tools.speakers import speech_vocatives
+    text = "Сколько надо было, Аркадий, столько, говорю, и пошло."
+    assert speech_vocatives([("s", text)], 0, text, finder.find(text)) == set()
+    text = "Сколько надо было, Аркадий, столько и пошло."
+    assert speech_vocatives([("s", text)], 0, text, finder.find(text)) == {"Аркадий"}
+
+
 def test_a_call_the_speaker_quotes_is_no_address(finder):
     _, _, addr = run(["— А она, бывало, скажет: «Купи, Аркадий, дом!» — и всё тут."], finder)
     assert addr == [None]
