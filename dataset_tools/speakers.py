@@ -140,6 +140,8 @@ _CALLED_NOT_TURNING = True  # ... not when the remark turns to somebody else ("�
 _CONTEXT_SKIPS_QUOTES = True  # names inside «…» in the narration (thoughts, letters) are nobody present
 _AUTHOR_INSIDE = re.compile(r"[—–]\s*[а-яё][^—–«»]*$")
 _PREFIX_PAIR = True  # a talk of two until a third person comes in at its end: the pair holds up to there
+_OBJECT_NAME_BEFORE_NOUN = True  # "спросил Спаланцо епископ": a noun subject after a name that may be an object
+_TIE_INDECLINABLE = True  # an indeclinable name after "VERB noun" ties nothing (see noun_tie_counts)
 _RECENT_NAME_WINS = True  # one name candidate named after every blocking noun person wins
 # Diagnostics: set to a dict to record, per (dialog, line), what the pronoun sieve weighed.
 _TRACE: dict | None = None
@@ -329,6 +331,14 @@ def _gerund_tail(toks) -> bool:
                                           and parse_top(toks[1][2].lower()).tag.POS == "GRND")
 
 
+def _indeclinable_name(name: str) -> bool:
+    """`Спаланцо`, `Бетси`: one form for every case (or a word pymorphy does not know)."""
+    from .morph import get_known
+
+    last = name.split()[-1].lower()
+    return "Fixd" in parse_all(last)[0].tag or not get_known(last)
+
+
 def _adverbial(toks) -> bool:
     """A phrase with no verb and nobody in the nominative, short or with a
     gerund in it: "с расстановкой, медленно проговорил умирающий", "не глядя на
@@ -394,6 +404,14 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
                 return False  # "сказал Маше Вася": an object
             if vt.number == "plur":
                 return Subject("plural", span=(seg, a, b), verb=vspan)  # "сказали Катя и Аркадий"
+            nxt = WORD.match(text, mention.end + 1) if text[mention.end:mention.end + 1] == " " else None
+            if _OBJECT_NAME_BEFORE_NOUN and nxt is not None and nxt.start() in i_of and nxt.group(0).islower() and (
+                    mention.groups != {"nomn"} or _indeclinable_name(text[mention.start:mention.end])):
+                sub = _substantive(toks, i_of[nxt.start()], parse_all(nxt.group(0).lower()), vgender)
+                if sub is not None and "anim" in sub.tag and sub.tag.POS == "NOUN" and sub.tag.number == "sing":
+                    # "спросил Спаланцо епископ": the bishop asks him; the name is the object
+                    return Subject("noun", gender=vgender or _GENDER.get(sub.tag.gender), lemma=sub.normal_form,
+                                   span=(seg, nxt.start(), nxt.end()), verb=vspan)
             return Subject("name", mention.chars, vgender, span=(seg, mention.start, mention.end), verb=vspan)
         low = w.lower()
         if low in _PRONOUN_SUBJECT:
@@ -1536,6 +1554,10 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
             word = m.group(1).lower()
             if word != m.group(1) and any(has_name_tag(p.tag) for p in parse_all(word) if p.score >= 0.05):
                 continue  # "Иван Гыкин": a name, not a noun
+            verb = prev_word(before, m.start(1)) if _TIE_INDECLINABLE else None
+            if verb and parse_top(verb.group(1).lower()).tag.POS == "VERB" and _indeclinable_name(
+                    text[mn.start:mn.end]):
+                continue  # "объявил епископ Спаланцо": the bishop tells Спаланцо; the case does not show
             # An apposition agrees in case ("доктору Старцеву"); "шафер Левина" is
             # Левин's best man, another person. The readings that agree decide.
             # (a plural never: "в ожидании доктора Пашка" is no plural "доктора" of Пашка)

@@ -366,6 +366,13 @@ def test_noun_ties_need_an_apposition(finder):
     book = ["Вошёл доктор Базаров."] + ["— Лежите, — сказал доктор." if i % 2 else "Доктора не было." for i in range(70)]
     assert "доктор" not in noun_ties(book, finder)
     assert noun_ties(book[:30], finder).get("доктор") == "Базаров"
+    # an indeclinable name after "verb + noun" may be the object ("объявил епископ Спаланцо"): no tie;
+    # and between the verb and a noun in the nominative it is the object
+    chars = [Character("Спаланцо", ["Спаланцо"], "m")]
+    s = remark_subject("спросил Спаланцо епископ.", MentionFinder(chars, {}).find("спросил Спаланцо епископ."), 1)
+    assert (s.kind, s.lemma) == ("noun", "епископ")
+    assert "епископ" not in noun_ties(["— Ведьма! — объявил епископ Спаланцо."], MentionFinder(chars, {}))
+    assert noun_ties(["Епископ Спаланцо вошёл."], MentionFinder(chars, {})).get("епископ") == "Спаланцо"
     # "в ожидании доктора Аркадий": the genitive "доктора" reads as a plural nominative too; a plural ties nobody
     assert "доктор" not in noun_ties(["В ожидании доктора Аркадий сидел."], finder)
 
