@@ -29,6 +29,9 @@ _FOLLOW_UP_LATER_SENTENCE = True
 _TURNS_FIRST = True  # the addressee's names in the speech before the segment that turns to them stay (see replica)
 _GERUND_PHRASE_PASSES = True  # a gerund phrase right before the "он"/"она" does not stop the follow-up
 _GERUND_BEFORE = re.compile(r"(?:^|[.;!?…]\s+|,\s*|\sи\s+)([^\W\d_]+)[^.;!?…,]*,\s*$")
+_EARLIER_SUBJECTS_ONLY = True
+# "он и Самойленко" (an enumeration), not "он и обещал" (a particle before the verb)
+_AND_SOMEBODY = re.compile(r"\s+и\s+(?![а-яё]+(?:л|ла|ло|ли|ет|ит|ут|ют|ат|ят)\b)")
 _QUOTE = re.compile(r"«[^»]*»?|„[^“]*“?")
 _FOLLOW_UP_SUBJECT = True  # ... and after a "я" the remark's verb has for subject anywhere (past a gerund phrase)
 _LATER_REMARKS = True  # "— …, — сказала Анна. — …, — продолжала она": the later remark's "она" is the speaker too
@@ -181,11 +184,20 @@ class PovRewriter:
                 if gerund and parse_top(gerund.group(1).lower()).tag.POS == "GRND" and word == subject:
                     # "Подвинув чашку к Анне, она достала…": the gerund's object is not its subject
                     between = between[:gerund.start(1)]
+                # Anybody of that gender named in the pronoun's own sentence stops it; in an
+                # earlier sentence only one who may be a subject does ("при виде зятя …. Чтобы
+                # скрыть это смущение, он достал" is the speaker).
+                ends = [e.end() for e in re.finditer(r"[.!?…;]\s+", between)] if _EARLIER_SUBJECTS_ONLY else []
+                # (only the rest of the sentence of the "я" itself: "В лице Вронского светилось
+                # добродушие. Он облокотился" is Вронский, the talk has turned to him)
+                cut = ends[0] if len(ends) == 1 else 0
+                earlier, own = between[:cut], between[cut:]
+                named = people_in(own, self.finder.find(own), {}) + (
+                    people_in(earlier, self.finder.find(earlier), {}, subjects=True) if earlier else [])
                 if any(c == addressee or (c.startswith("~") and c.rsplit("|", 1)[-1] in (g, "?"))
-                       or (c in self.gender and self.gender[c] in (g, "?"))
-                       for c in people_in(between, self.finder.find(between), {})):
+                       or (c in self.gender and self.gender[c] in (g, "?")) for c in named):
                     break  # "(сказал я Кате, и она …)", "(сказал я, а доктор …; он …)"
-                if re.search(r"(?<![\w-])(?:а|но|однако)\s*$", text[:a]) or re.match(r"\s+и\s", text[b:]) \
+                if re.search(r"(?<![\w-])(?:а|но|однако)\s*$", text[:a]) or _AND_SOMEBODY.match(text, b) \
                         or re.search(r"(?:они|оба|обе)\s*,\s*$", text[:a]):
                     break  # "сказал я, а он промолчал" is the other one; "оба они, он и Самойленко"
                 if word != subject:
@@ -264,8 +276,9 @@ class PovRewriter:
                     if s is not None and s.kind in ("name", "noun") or self._names_gender(text, mentions, later):
                         break  # somebody else of that gender acts: "она" may be them
                     continue
+                # (the original remark had no first person: a "я" there now is the speaker's own)
                 if self._names_gender(text[:s.span[1]], self.finder.find(text[:s.span[1]]), later) \
-                        or not self._pronoun_to_me(out, i, s):
+                        or not self._pronoun_to_me(out, i, s, clash=False):
                     break
                 self.stats["later_remark_pronouns"] += 1
         return out if out != list(segments) else segments
@@ -276,14 +289,14 @@ class PovRewriter:
         return any(c in self.gender and self.gender[c] in (gender, "?") or c.endswith("|" + gender)
                    for c in people_in(text, mentions, {}))
 
-    def _pronoun_to_me(self, out, i, s) -> bool:
+    def _pronoun_to_me(self, out, i, s, clash: bool = True) -> bool:
         """The remark's subject `он`/`она` at s.span becomes `я`, its verb agreeing;
-        False where a first person of somebody else stands there already."""
+        False where a first person of somebody else stands there already (`clash`)."""
         from .time_replace import _agree, _coordinated_verbs, _same_person
 
         kind, text = out[i]
         _, a, b = s.span
-        if _same_person(text, a, b, "me", remark=True):
+        if clash and _same_person(text, a, b, "me", remark=True):
             # "обратился он ко мне" in a first-person novel: "мне" is the narrator, and
             # "обратился я ко мне" would be nonsense (the clash rule of TiMe)
             self.stats["remark_pronouns_clash_kept"] += 1

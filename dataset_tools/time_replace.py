@@ -315,7 +315,13 @@ def _attached(text: str, start: int, pronoun: str = "", name: str = "") -> bool:
     if tag.POS == "NOUN":
         if name and (_indeclinable(name) or not get_known(name.split()[-1].lower())):
             # "Фабрики Лепелье", "дочь Самойленко", "графине Нордстон": the case is
-            # the noun's, and the name cannot show it.
+            # the noun's, and the name cannot show it. But after a preposition's noun,
+            # a verb agreeing with the name makes it the subject: "по дороге Долли обняла".
+            before = prev_word(text, m.start(1))
+            after = re.match(r"\s+([^\W\d_]+)", text[start + len(name):])
+            if before and parse_top(before.group(1).lower()).tag.POS == "PREP" and after \
+                    and _past_agrees(after.group(1).lower(), name) and "ms-f" not in parse_all(name.split()[0])[0].tag:
+                return False
             return True
         # "голос Ольги" (possessive) or "графу Карнееву" (apposition, same case);
         # "машет рукой Зоя" is a verb's object followed by its subject.

@@ -100,6 +100,9 @@ CASES = [
     # an apposition to a noun with its genitive, ending the sentence, is no address
     ("— Это моя подруга жизни, Маша. Я взял ее.", "<char>Это моя подруга жизни, Маша. Я взял ее.",
      "<char>Это моя подруга жизни, Маша. Я взял ее."),
+    # an indeclinable name after a preposition's noun, with a verb agreeing with it after: the subject
+    ("— Пойдём, — сказала она, и по дороге Бетси обняла её.", "<char>Пойдём (сказала она, и по дороге я обняла её)",
+     "<char>Пойдём (сказала она, и по дороге ты обняла её)"),
     # a saying with a name is nobody of the book
     ("— Нечего Лазаря петь!", "<char>Нечего Лазаря петь!", "<char>Нечего Лазаря петь!"),
     # the remark's opening verb agrees with the name, only an oblique pronoun and an adverb between
