@@ -343,7 +343,7 @@ def _adverbial(toks) -> bool:
     """A phrase with no verb and nobody in the nominative, short or with a
     gerund in it: "с расстановкой, медленно проговорил умирающий", "не глядя на
     Долли и щурясь, сказала Анна" open with how, the verb comes after it."""
-    gerund, prev = False, None
+    gerund, oblique, prev = False, True, None
     for k, (_, _, w) in enumerate(toks):
         t = parse_top(w.lower()).tag
         governed = prev is not None and prev.POS == "PREP"  # "на Долли" is no subject
@@ -351,8 +351,9 @@ def _adverbial(toks) -> bool:
                 w[:1].isupper() and k or t.case == "nomn" and (t.POS == "NPRO" or "anim" in t)):
             return False  # a name or a person in the nominative may be the subject
         gerund |= t.POS == "GRND"
+        oblique &= t.case not in ("nomn", "accs") or governed  # "но с чрезвычайною определенностью"
         prev = t
-    return len(toks) <= 3 or gerund
+    return len(toks) <= 3 or gerund or oblique
 
 
 def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject | None:
@@ -379,7 +380,7 @@ def remark_subject(text: str, mentions: list[Mention], seg: int = 0) -> Subject 
         # relative clause and a second gerund too)
         if not m or m.group(0) != "," or not toks or not (
                 parse_top(toks[0][2].lower()).tag.POS == "GRND" or (skipping and _gerund_tail(toks))
-                or (_ADVERBIAL_FIRST and verb is None and not skipping and _adverbial(toks))):
+                or (_ADVERBIAL_FIRST and verb is None and _adverbial(toks))):
             break
         if verb is not None and not (skipping and _gerund_tail(toks)):
             break
