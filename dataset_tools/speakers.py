@@ -51,7 +51,7 @@ from .common import (KitError, atomic_write, cli_main, fork_map, iter_jsonl, job
                      shared, split_even, write_json, write_stats)
 from .dialogs import read_dialogs_jsonl, split_texts
 from .morph import WORD, has_name_tag, parse_all, parse_top, prev_word
-from .names import GROUP_OF_CASE, NOT_NAMES, PREP_GROUPS, case_groups, is_function_word, read_names
+from .names import GROUP_OF_CASE, NOBILIARY, NOT_NAMES, PREP_GROUPS, case_groups, is_function_word, read_names
 from .replicas import is_replica, render_char
 
 NARRATOR = "<narrator>"  # the first-person narrator: a participant with no name
@@ -1507,6 +1507,7 @@ _RELATION_NOUNS = set("""лакей слуга горничная кучер к�
     гувернантка гувернёр гувернер учитель учительница ученик ученица сосед соседка хозяин хозяйка жених невеста
     родственник родственница наследник наследница поверенный адвокат компаньон компаньонка посланный""".split()) | _KIN
 _TIE_NOUN = re.compile(r"(?<![\w-])([а-яё]+)\s+$")
+_PARTICLE_END = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(NOBILIARY)) + r")\s+$")
 # "Дьячок Савелий Гыкин лежал…": a capitalised noun at a sentence start ties too.
 _TIE_NOUN_START = re.compile(r"(?:^|[.!?…]\s+|[—–]\s*)[«\"„(]?([А-ЯЁ][а-яё]+)\s+$")
 
@@ -1548,7 +1549,7 @@ def noun_tie_counts(texts: Iterable[str], finder: MentionFinder) -> dict[str, Co
         for mn in finder.find(text):
             if len(mn.chars) != 1:
                 continue
-            before = text[max(0, mn.start - 30):mn.start]
+            before = _PARTICLE_END.sub("", text[max(0, mn.start - 30):mn.start])  # "зоолог фон Корен"
             m = _TIE_NOUN.search(before) or (_TIE_NOUN_START.search(before) if _TIE_AT_START else None)
             if not m:
                 continue

@@ -366,6 +366,9 @@ def test_noun_ties_need_an_apposition(finder):
     book = ["Вошёл доктор Базаров."] + ["— Лежите, — сказал доктор." if i % 2 else "Доктора не было." for i in range(70)]
     assert "доктор" not in noun_ties(book, finder)
     assert noun_ties(book[:30], finder).get("доктор") == "Базаров"
+    # a nobiliary particle between the noun and the name: "зоолог фон Корен"
+    korén = [Character("Корен", ["Корен"], "m")]
+    assert noun_ties(["Вошёл зоолог фон Корен."], MentionFinder(korén, {})).get("зоолог") == "Корен"
     # an indeclinable name after "verb + noun" may be the object ("объявил епископ Спаланцо"): no tie;
     # and between the verb and a noun in the nominative it is the object
     chars = [Character("Спаланцо", ["Спаланцо"], "m")]
