@@ -51,7 +51,46 @@ def is_remark(segment: str) -> bool:
     first = words[0]
     if first[:1].islower() and may_be_author_verb(first):
         return True
-    return any(is_author_verb(w.lower()) for w in words)
+    return any(is_author_verb(w.lower()) for w in words) or _late_verb(segment)
+
+
+# A remark's verb after an opening adverbial: "— холодно, стоя и не сажая гостя, сказал Алексей
+# Александрович." The first sentence, cut at commas.
+_FIRST_SENTENCE = re.compile(rf"[^.!?…;:{DASHES}]*")
+
+
+def _late_verb(segment: str) -> bool:
+    """The first clause says how (no verb, nobody in the nominative, lower case), and one of
+    the next three opens with a past-tense verb and holds its subject only: a remark."""
+    from .morph import parse_top
+
+    clauses = _FIRST_SENTENCE.match(segment).group(0).split(",")
+    head = WORD.findall(clauses[0])
+    if len(clauses) < 2 or not head or not head[0][:1].islower() or not _how(head):
+        return False
+    for clause in clauses[1:4]:
+        words = WORD.findall(clause)
+        if not words:
+            return False
+        t = parse_top(words[0].lower()).tag
+        if words[0][:1].islower() and t.POS == "VERB" and t.tense == "past" and len(words) <= 4:
+            return True
+        if not _how(words):
+            return False  # only more of the same may stand between: "но с чрезвычайною определенностью"
+    return False
+
+
+def _how(words: list[str]) -> bool:
+    """Words that say how: at most six, no verb, nobody in the nominative, no name."""
+    from .morph import parse_top
+
+    if len(words) > 6:
+        return False
+    for k, w in enumerate(words):
+        t = parse_top(w.lower()).tag
+        if t.POS in ("VERB", "INFN") or (w[:1].isupper() and k) or t.case == "nomn" and (t.POS == "NPRO" or "anim" in t):
+            return False
+    return True
 
 
 def split_replica(paragraph: str) -> list[tuple[str, str]]:
