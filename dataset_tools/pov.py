@@ -19,6 +19,7 @@ from .morph import WORD, parse_top
 from .speakers import MentionFinder, load_names, remark_subject
 
 
+_ALIAS_FORMS = True  # the speaker's names missing from the dictionaries, by their case (see __init__)
 _FOLLOW_UP = True  # a later "он" of the speaker's own remark becomes "я" too (see _follow_up)
 # "я" as a remark's subject: at its start or after its verb ("вздохнул я", "вздрогнув, сказала я")
 _FIRST = re.compile(r"^(?:[^\W\d_]+,?\s+){0,3}?(я)(?![\w-])|^\s*(Я)(?![\w-])")
@@ -58,6 +59,7 @@ class PovRewriter:
         dictionaries; kit: per mode, the values the kit itself wrote (so that
         only those are decided again from context); saved_forms: the speakers
         stage's form index for the same characters."""
+        self.stats: Counter[str] = Counter()
         self.finder = MentionFinder(chars, names, saved_forms)
         self.gender = {c.key: c.gender for c in chars}
         self.kit = kit or {}
@@ -69,8 +71,24 @@ class PovRewriter:
             for form, value in src.items():
                 if form in owner:
                     table.setdefault(owner[form], {})[form] = value
+        if _ALIAS_FORMS:
+            # A character's name the names stage never put in the dictionaries ("Облонский":
+            # NER missed the adjective-shaped surname; the speakers stage found it in remarks):
+            # its pronoun by the one case the form has. A form the kit wrote and the user
+            # deleted stays deleted.
+            from .names import PRONOUNS
+
+            wrote = set((self.kit.get("me") or {})) | set(me)
+            for form, key in owner.items():
+                groups = self.finder.form_groups.get(form, set())
+                if form in wrote or not form[:1].isupper() or len(groups) != 1:
+                    continue
+                group = next(iter(groups))
+                self.me.setdefault(key, {})[form] = PRONOUNS["me"][group]
+                if form not in ti:
+                    self.ti.setdefault(key, {})[form] = PRONOUNS["ti"][group]
+                self.stats["alias_forms"] += 1
         self._replacers: dict = {}
-        self.stats: Counter[str] = Counter()
 
     def counts(self) -> Counter[str]:
         """Its own counts and those of the replacers it made."""

@@ -823,7 +823,7 @@ def noun_vocatives(segments, i: int, text: str, nouns) -> set[str]:
 def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> set[str]:
     """Characters called by name in a speech segment (an address set off by
     commas, opening or closing a sentence)."""
-    from .time_replace import _POSSESSIVE_APPOSITION, Replacer, _apposition, _sentence_start
+    from .time_replace import _POSSESSIVE_APPOSITION, Replacer, _apposition, _sentence_start, _subject_after_comma
 
     out = set()
     for mn in mentions:
@@ -838,6 +838,9 @@ def speech_vocatives(segments, i: int, text: str, mentions: list[Mention]) -> se
         if _RETOLD.search(text, lo, hi):
             continue  # "Сколько надо было, Василий Данилыч, столько, говорю, и пошло": a retold talk
         starts = _sentence_start(segments, i, text, mn.start)
+        if starts and _subject_after_comma(segments, i, text, mn.start, mn.end, "me", text[mn.start:mn.end]) \
+                not in (None, "keep"):
+            continue  # "Маслобоев, кажется, ей не противоречит": the subject, not a call
         if Replacer._vocative(text, mn.start, mn.end, starts) is not None or (
                 text[mn.end:].lstrip()[:1] == "!" and text[:mn.start].rstrip()[-1:] in (",", "")):
             out |= mn.chars

@@ -1000,6 +1000,7 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
         return None  # a question to the one addressed
     words = [w for w in WORD.finditer(sentence)]
     personal = False
+    n_words = len(words)
     if len(words) > 1 and f"{words[0].group(0)} {words[1].group(0)}".lower() in _PARENTHETICAL_2 \
             and sentence[words[1].end():].lstrip()[:1] == ",":
         # "Катя, мне кажется, может его сделать счастливым": the subject; with "мне"
@@ -1011,8 +1012,11 @@ def _subject_after_comma(segments, i, text, a, b, mode, form):
         if comma < 0:
             return None
         words = [w for w in words if w.start() > comma]
-    while words and words[0].group(0).lower() in _PRED_SKIP:
-        words = words[1:]
+    parenthetical = len(words) < n_words
+    while words and (words[0].group(0).lower() in _PRED_SKIP or (
+            parenthetical and len(words) > 1 and parse_top(words[0].group(0).lower()).tag.POS == "NPRO"
+            and parse_top(words[0].group(0).lower()).tag.case not in ("nomn", None))):
+        words = words[1:]  # "Маслобоев, кажется, ей не противоречит": after a parenthetical, an object pronoun
     if not words:
         return None
     w = words[0]

@@ -138,3 +138,14 @@ def test_later_remarks_of_the_line(pov, src, speaker, how, want):
 def test_null_speaker_is_untouched(pov, src):
     segs = split_replica(src)
     assert pov.replica(segs, None, "Аркадий") is segs
+
+
+def test_a_speakers_name_missing_from_the_dictionaries_takes_its_case_from_the_forms():
+    # "Облонский": the speakers stage knows it as the speaker's alias, the dictionaries never got it
+    chars = [Character("Степан", ["Степан", "Облонский"], "m")]
+    pov = PovRewriter(chars, {}, {"Степан": "я"}, {"Степан": "ты"})
+    line = split_replica("— Помилуй, — с удивлением сказал Облонский.")
+    assert render_char(pov.replica(line, "Степан", None, "remark")) == "<char>Помилуй (с удивлением сказал я)"
+    # a form the kit wrote and the user deleted stays deleted
+    pov = PovRewriter(chars, {}, {"Степан": "я"}, {"Степан": "ты"}, kit={"me": {"Облонский": "я"}})
+    assert render_char(pov.replica(line, "Степан", None, "remark")) == "<char>Помилуй (с удивлением сказал Облонский)"

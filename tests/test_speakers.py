@@ -257,6 +257,12 @@ def test_a_call_in_a_retold_talk_is_no_address(finder):
     assert speech_vocatives([("s", text)], 0, text, finder.find(text)) == {"Аркадий"}
 
 
+def test_a_subject_before_a_parenthetical_is_no_address(finder):
+    from dataset_tools.speakers import speech_vocatives
+    text = "Аркадий, кажется, ей не противоречит."
+    assert speech_vocatives([("s", text)], 0, text, finder.find(text)) == set()
+
+
 def test_a_call_the_speaker_quotes_is_no_address(finder):
     _, _, addr = run(["— А она, бывало, скажет: «Купи, Аркадий, дом!» — и всё тут."], finder)
     assert addr == [None]

@@ -103,6 +103,8 @@ CASES = [
     # an indeclinable name after a preposition's noun, with a verb agreeing with it after: the subject
     ("— Пойдём, — сказала она, и по дороге Бетси обняла её.", "<char>Пойдём (сказала она, и по дороге я обняла её)",
      "<char>Пойдём (сказала она, и по дороге ты обняла её)"),
+    # "Name, <parenthetical>, <object pronoun> <verb>": the subject, not an address
+    ("— Маша, кажется, ей не верит.", "<char>Я, кажется, ей не верю.", "<char>Ты, кажется, ей не веришь."),
     # a saying with a name is nobody of the book
     ("— Нечего Лазаря петь!", "<char>Нечего Лазаря петь!", "<char>Нечего Лазаря петь!"),
     # the remark's opening verb agrees with the name, only an oblique pronoun and an adverb between
